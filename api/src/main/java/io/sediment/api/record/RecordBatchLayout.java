@@ -65,6 +65,13 @@ public final class RecordBatchLayout {
     public static final int CONTROL_FLAG_MASK = 0x20;
     public static final int DELETE_HORIZON_FLAG_MASK = 0x40;
 
+    /** Compression codec ids in the attributes' low three bits, as Kafka numbers them. */
+    public static final int CODEC_NONE = 0;
+    public static final int CODEC_GZIP = 1;
+    public static final int CODEC_SNAPPY = 2;
+    public static final int CODEC_LZ4 = 3;
+    public static final int CODEC_ZSTD = 4;
+
     public static final long NO_TIMESTAMP = -1L;
     public static final long NO_PRODUCER_ID = -1L;
     public static final short NO_PRODUCER_EPOCH = -1;
@@ -72,6 +79,21 @@ public final class RecordBatchLayout {
     public static final int NO_PARTITION_LEADER_EPOCH = -1;
 
     private RecordBatchLayout() {
+    }
+
+    /**
+     * The codec's name as Kafka spells it ({@code none}, {@code gzip}, {@code snappy}, {@code lz4}, {@code zstd}),
+     * or {@code unknown(<id>)} for an id Kafka does not define.
+     */
+    public static String compressionCodecName(final int codec) {
+        return switch (codec) {
+            case CODEC_NONE -> "none";
+            case CODEC_GZIP -> "gzip";
+            case CODEC_SNAPPY -> "snappy";
+            case CODEC_LZ4 -> "lz4";
+            case CODEC_ZSTD -> "zstd";
+            default -> "unknown(" + codec + ")";
+        };
     }
 
     /** Total bytes of the batch whose {@code batchLength} field holds {@code batchLength}. */
