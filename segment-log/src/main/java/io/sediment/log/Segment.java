@@ -1,0 +1,109 @@
+package io.sediment.log;
+
+import io.sediment.api.spi.SegmentData;
+import io.sediment.api.spi.SegmentFiles;
+import io.sediment.index.OffsetIndex;
+import io.sediment.index.TimeIndex;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One segment of a log: the batches with offsets {@code [baseOffset, nextOffset)}, their bytes in
+ * {@link SegmentData}, and the sparse offset and time indexes over them.
+ *
+ * <p>Publication: the writer stores bytes and index entries first, then advances {@link #size} and
+ * {@link #nextOffset} (volatile writes); a reader reads those once and touches nothing beyond, so it never sees a
+ * partial batch.
+ *
+ * <p>Lifetime: a reference count starts at 1, held by the log. Readers {@link #retain()} before touching the
+ * files and {@link #release()} after; the log drops its own reference when the segment is deleted (after
+ * {@code file.delete.delay.ms}) or the log closes. The files are closed (unmapped) only when the count reaches 0, so
+ * a reader never touches freed memory. Once 0, the count never rises again: {@link #retain()} fails and the
+ * reader retries on the log's newer segment list, which no longer holds this segment.
+ */
+final class Segment {
+    final long baseOffset;
+    final SegmentFiles files;
+    final SegmentData data;
+    final OffsetIndex offsetIndex;
+    final TimeIndex timeIndex;
+    /** Bytes readers may read: whole batches only. */
+    volatile int size;
+    /** The offset after the last published batch. */
+    volatile long nextOffset;
+    /** Largest batch maxTimestamp in the segment, -1 when none; published with {@link #size}. */
+    volatile long maxTimestamp = -1L;
+    /** Last offset of the first batch that holds {@link #maxTimestamp} (Kafka's shallow offset of max timestamp). */
+    volatile long offsetOfMaxTimestamp = -1L;
+
+    // Writer-only state.
+    int bytesSinceLastIndexEntry;
+    /** Kafka's rolling-based timestamp: the first batch's max timestamp, else when the segment was created. */
+    long rollingBasedTimestamp;
+    boolean hasRollingTimestampFromData;
+
+    private final AtomicInteger refs = new AtomicInteger(1);
+    private volatile Runnable onFullyReleased;
+
+    Segment(final long baseOffset, final SegmentFiles files, final OffsetIndex offsetIndex, final TimeIndex timeIndex,
+            final long createdAtMs) {
+        this.baseOffset = baseOffset;
+        this.files = files;
+        this.data = files.data();
+        this.offsetIndex = offsetIndex;
+        this.timeIndex = timeIndex;
+        this.nextOffset = baseOffset;
+        this.rollingBasedTimestamp = createdAtMs;
+    }
+
+    /** Pins the segment for a reader; false if it is already fully released (retry with a fresh segment list). */
+    boolean retain() {
+        for (;;) {
+            final int r = refs.get();
+            if (r == 0) {
+                return false;
+            }
+            if (refs.compareAndSet(r, r + 1)) {
+                return true;
+            }
+        }
+    }
+
+    /** Drops one reference; the last one closes the files and runs the log's hook (which schedules destruction). */
+    void release() {
+        final int r = refs.decrementAndGet();
+        if (r == 0) {
+            files.close();
+            final Runnable hook = onFullyReleased;
+            if (hook != null) {
+                hook.run();
+            }
+        } else if (r < 0) {
+            throw new IllegalStateException("segment " + baseOffset + " released more often than retained");
+        }
+    }
+
+    /** What to do once the last reference is gone (set before the log drops its own reference). */
+    void onFullyReleased(final Runnable hook) {
+        this.onFullyReleased = hook;
+    }
+
+    boolean isEmpty() {
+        return size == 0;
+    }
+
+    /** Called by the writer after a batch's bytes and index entries are in place. */
+    void publish(final int newSize, final long newNextOffset, final long batchMaxTimestamp, final long batchLastOffset) {
+        if (batchMaxTimestamp > maxTimestamp) {
+            offsetOfMaxTimestamp = batchLastOffset;
+            maxTimestamp = batchMaxTimestamp;
+        }
+        nextOffset = newNextOffset;
+        size = newSize;
+    }
+
+    @Override
+    public String toString() {
+        return "Segment{base=" + baseOffset + ", next=" + nextOffset + ", size=" + size + '}';
+    }
+}
