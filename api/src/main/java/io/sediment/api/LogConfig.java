@@ -68,6 +68,13 @@ public record LogConfig(
         BROKER_KEYS = Collections.unmodifiableMap(m);
     }
 
+    /**
+     * The smallest {@code segment.bytes} Apache Kafka 4.x accepts for a topic (1 MiB). An embedded log may use
+     * smaller segments (down to 14 bytes, Kafka's old bound, which tests rely on); the broker refuses anything below
+     * this so that a topic config valid here is valid on a Kafka cluster too.
+     */
+    public static final int KAFKA_MIN_SEGMENT_BYTES = 1024 * 1024;
+
     /** Kafka's defaults. */
     public static final LogConfig DEFAULTS = new LogConfig(1024 * 1024 * 1024, 7L * 24 * 60 * 60 * 1000,
             10 * 1024 * 1024, 4096, 7L * 24 * 60 * 60 * 1000, -1L, Long.MAX_VALUE, Long.MAX_VALUE, 60_000L,
@@ -79,7 +86,7 @@ public record LogConfig(
         atLeast(SEGMENT_INDEX_BYTES, segmentIndexBytes, 4);
         atLeast(INDEX_INTERVAL_BYTES, indexIntervalBytes, 0);
         atLeast(RETENTION_MS, retentionMs, -1);
-        atLeast(RETENTION_BYTES, retentionBytes, -1);
+        // Kafka puts no bound on retention.bytes: any negative value means unlimited.
         atLeast(FLUSH_MESSAGES, flushMessages, 1);
         atLeast(FLUSH_MS, flushMs, 0);
         atLeast(FILE_DELETE_DELAY_MS, fileDeleteDelayMs, 0);
@@ -133,6 +140,10 @@ public record LogConfig(
             if (v != null) {
                 overrides.put(e.getKey(), v.trim());
             }
+        }
+        if (!overrides.containsKey(FLUSH_MS) && props.getProperty("log.flush.scheduler.interval.ms") != null) {
+            // Kafka's log.flush.interval.ms defaults to the scheduler interval when unset.
+            overrides.put(FLUSH_MS, props.getProperty("log.flush.scheduler.interval.ms").trim());
         }
         if (!overrides.containsKey(SEGMENT_MS) && props.getProperty("log.roll.hours") != null) {
             overrides.put(SEGMENT_MS, hoursToMs("log.roll.hours", props.getProperty("log.roll.hours")));

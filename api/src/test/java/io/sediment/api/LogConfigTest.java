@@ -123,6 +123,18 @@ class LogConfigTest {
     }
 
     @Test
+    void anyNegativeRetentionBytesMeansUnlimitedAsInKafka() {
+        assertEquals(-5L, LogConfig.from(Map.of("retention.bytes", "-5")).retentionBytes());
+    }
+
+    @Test
+    void flushMsFallsBackToTheFlushSchedulerInterval() {
+        assertEquals(250L, broker("log.flush.scheduler.interval.ms", "250").flushMs());
+        assertEquals(100L, broker("log.flush.interval.ms", "100", "log.flush.scheduler.interval.ms", "250").flushMs());
+        assertEquals(Long.MAX_VALUE, broker().flushMs());
+    }
+
+    @Test
     void rollMsBeatsRollHours() {
         assertEquals(77L, broker("log.roll.ms", "77", "log.roll.hours", "1").segmentMs());
         assertEquals(3_600_000L, broker("log.roll.hours", "1").segmentMs());
