@@ -28,11 +28,14 @@ import static org.junit.jupiter.api.Assertions.*;
  * deletes segments under them: no reader may ever see a torn batch, a bad CRC, a gap in offsets or freed memory
  * (which would crash the JVM), and files of deleted segments must be released once readers let go.
  */
-class ConcurrentRetentionTest {
+abstract class ConcurrentRetentionProperties {
     private static final TopicPartition TP = new TopicPartition("stream", 0);
 
     @TempDir
     Path dir;
+
+    /** The storage backend's name ({@code log.backend}). */
+    protected abstract String backend();
 
     @Test
     void readersStreamingWhileRetentionDeletesNeverSeeBrokenBytes() throws Exception {
@@ -45,7 +48,7 @@ class ConcurrentRetentionTest {
         final CountDownLatch finished = new CountDownLatch(readers);
         final long[] batchesSeen = new long[readers];
         try (SegmentLogEngine engine = SegmentLogEngine.open(dir,
-                EngineConfig.defaults().withClock(clock).withDefaultLogConfig(cfg))) {
+                EngineConfig.defaults().withBackend(backend()).withClock(clock).withDefaultLogConfig(cfg))) {
             final Log log = engine.createLog(TP, cfg);
             for (int i = 0; i < readers; i++) {
                 final int id = i;
@@ -61,7 +64,7 @@ class ConcurrentRetentionTest {
                 t.start();
             }
             final byte[] value = new byte[100];
-            for (int n = 0; n < 4_000 && failures.isEmpty(); n++) {
+            for (int n = 0; n < 2_000 && failures.isEmpty(); n++) {
                 final List<TestRecord> batch = new ArrayList<>();
                 for (int r = 0; r < 4; r++) {
                     value[0] = (byte) n;
