@@ -139,10 +139,10 @@ final class LogLoader {
         try {
             s.offsetIndex.sanityCheck(size);
             s.timeIndex.sanityCheck(size);
-            if (size > 0 && s.timeIndex.entries() == 0) {
-                // Sealing always leaves the max-timestamp entry, so an empty time index over data was lost.
+            if (size > 0 && s.timeIndex.entries() == 0 && largestTimestampByHeaders(s, size) >= 0) {
+                // Sealing leaves an entry for the max timestamp whenever batches carry timestamps: this one was lost.
                 throw new CorruptIndexException(name(s.baseOffset, ".timeindex"), "empty time index for "
-                        + size + " bytes of data");
+                        + size + " bytes of timestamped data");
             }
         } catch (CorruptIndexException e) {
             LOG.log(WARNING, "{0}: rebuilding indexes of segment {1}: {2}", topicPartition, s.baseOffset, e.getMessage());
@@ -176,6 +176,23 @@ final class LogLoader {
         }
         s.publish(size, nextOffset, maxTimestamp, offsetOfMax);
         setRollingTimestamp(s);
+    }
+
+    /** The largest batch max timestamp in the segment, from batch headers only (-1 when no batch has one). */
+    private static long largestTimestampByHeaders(final Segment s, final int size) {
+        final ByteBuffer header = ByteBuffer.allocate(RecordBatchLayout.HEADER_SIZE);
+        long max = -1L;
+        for (int position = 0; position + RecordBatchLayout.HEADER_SIZE <= size; ) {
+            header.clear();
+            s.data.read(position, header);
+            max = Math.max(max, header.getLong(RecordBatchLayout.MAX_TIMESTAMP_OFFSET));
+            final int length = header.getInt(RecordBatchLayout.BATCH_LENGTH_OFFSET);
+            if (length <= 0) {
+                break;
+            }
+            position += RecordBatchLayout.LOG_OVERHEAD + length;
+        }
+        return max;
     }
 
     /** Scans, validates and re-indexes a segment; truncates at the first bad batch. Returns true if nothing was cut. */

@@ -149,6 +149,41 @@ class SegmentLogEngineTest {
         }
     }
 
+    @Test
+    void batchesWithoutTimestampsDoNotLookLikeALostTimeIndex() throws IOException {
+        try (SegmentLogEngine engine = open(small())) {
+            engine.createLog(ORDERS, small()).append(TestRecord.batch(List.of(new TestRecord(-1, -1, null, new byte[5]))));
+        }
+        final Path timeIndex = dir.resolve("orders-0/00000000000000000000.timeindex");
+        assertEquals(0, Files.size(timeIndex), "no timestamp, no time-index entry");
+        final List<String> warnings = new ArrayList<>();
+        final java.util.logging.Logger loader = java.util.logging.Logger.getLogger(LogLoader.class.getName());
+        final java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(final java.util.logging.LogRecord r) {
+                warnings.add(r.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        loader.addHandler(capture);
+        try (SegmentLogEngine engine = open(small())) {
+            final Log log = engine.getLog(ORDERS);
+            assertEquals(Optional.empty(), log.offsetForTimestamp(0));
+            assertEquals(1, log.logEndOffset());
+        } finally {
+            loader.removeHandler(capture);
+        }
+        assertEquals(List.of(), warnings, "a clean reopen rebuilds nothing");
+        assertEquals(0, Files.size(timeIndex));
+    }
+
     private Map<String, Long> indexFileSizes() throws IOException {
         try (Stream<Path> files = Files.list(dir.resolve("orders-0"))) {
             final Map<String, Long> sizes = new java.util.TreeMap<>();
