@@ -1,0 +1,178 @@
+package io.sediment.broker;
+
+import io.sediment.api.AppendResult;
+import io.sediment.api.InvalidRecordException;
+import io.sediment.api.Log;
+import io.sediment.api.TopicPartition;
+import io.sediment.api.record.RecordBatch;
+import io.sediment.api.record.RecordBatchLayout;
+import org.apache.kafka.common.errors.UnknownTopicIdException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.message.InitProducerIdRequestData;
+import org.apache.kafka.common.message.InitProducerIdResponseData;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.BaseRecords;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.requests.InitProducerIdRequest;
+import org.apache.kafka.common.requests.ProduceRequest;
+
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Produce and InitProducerId. Batches go to the engine as they arrived (it validates them and assigns offsets in
+ * place); a batch from an idempotent producer is first checked against {@link ProducerStates}: a duplicate of one
+ * of the producer's last five batches is answered with the offset it was stored at and not stored again; an old
+ * epoch or a gap in sequence numbers is refused with Kafka's error. Every partition answers on its own. With
+ * {@code acks=0} nothing is answered (and the connection is closed if any partition failed, as Kafka does);
+ * {@code acks=1} and {@code acks=-1} are the same on one node: the response is
+ * sent once the batch is in the log (durability follows the log's flush policy, as in Kafka).
+ *
+ * <p>Transactions are not supported: transactional and control batches are refused with INVALID_RECORD, and
+ * InitProducerId with a transactional id with TRANSACTIONAL_ID_AUTHORIZATION_FAILED (a transactional producer
+ * fails earlier anyway: FindCoordinator is not offered).
+ */
+final class ProduceHandler implements ApiHandler {
+    private final TopicCatalog catalog;
+    private final FetchWaiters waiters;
+    private final ProducerStates states;
+    private final ProducerIds producerIds;
+
+    ProduceHandler(final TopicCatalog catalog, final FetchWaiters waiters, final ProducerStates states,
+                   final ProducerIds producerIds) {
+        this.catalog = catalog;
+        this.waiters = waiters;
+        this.states = states;
+        this.producerIds = producerIds;
+    }
+
+    @Override
+    public Map<ApiKeys, short[]> versions() {
+        return Map.of(ApiKeys.PRODUCE, new short[]{3, 13}, ApiKeys.INIT_PRODUCER_ID, new short[]{0, 6});
+    }
+
+    @Override
+    public CompletableFuture<Response> handle(final InboundRequest request) {
+        return CompletableFuture.completedFuture(switch (request.header().apiKey()) {
+            case PRODUCE -> produce(((ProduceRequest) request.body()).data(), request.version());
+            case INIT_PRODUCER_ID -> Response.of(initProducerId(((InitProducerIdRequest) request.body()).data()));
+            default -> throw new IllegalArgumentException(request.header().apiKey().toString());
+        });
+    }
+
+    private Response produce(final ProduceRequestData req, final short version) {
+        final ProduceResponseData data = new ProduceResponseData();
+        final RecordBatch batch = new RecordBatch();
+        for (ProduceRequestData.TopicProduceData t : req.topicData()) {
+            final ProduceResponseData.TopicProduceResponse tr = new ProduceResponseData.TopicProduceResponse();
+            final Optional<TopicCatalog.Topic> topic;
+            if (version >= 13) {
+                tr.setTopicId(t.topicId());
+                topic = catalog.topic(t.topicId());
+            } else {
+                tr.setName(t.name());
+                topic = catalog.topic(t.name());
+            }
+            for (ProduceRequestData.PartitionProduceData p : t.partitionData()) {
+                final ProduceResponseData.PartitionProduceResponse pr = new ProduceResponseData.PartitionProduceResponse()
+                        .setIndex(p.index()).setBaseOffset(-1).setLogAppendTimeMs(-1).setLogStartOffset(-1);
+                try {
+                    if (topic.isEmpty()) {
+                        throw version >= 13 ? new UnknownTopicIdException("Topic id " + t.topicId() + " does not exist.")
+                                : new UnknownTopicOrPartitionException("This server does not host this topic-partition.");
+                    }
+                    final Log log = catalog.log(topic.get().name(), p.index()).orElseThrow(() ->
+                            new UnknownTopicOrPartitionException("This server does not host this topic-partition."));
+                    final Appended a = append(log, p.records(), batch);
+                    pr.setBaseOffset(a.baseOffset).setLogAppendTimeMs(a.logAppendTime).setLogStartOffset(a.logStartOffset);
+                    if (!a.duplicate) {
+                        waiters.wake(log.topicPartition());
+                    }
+                } catch (RuntimeException e) {
+                    pr.setErrorCode(ErrorMapping.error(e).code()).setErrorMessage(ErrorMapping.message(e));
+                }
+                tr.partitionResponses().add(pr);
+            }
+            data.responses().add(tr);
+        }
+        if (req.acks() != 0) {
+            return Response.of(data);
+        }
+        for (ProduceResponseData.TopicProduceResponse t : data.responses()) {
+            for (ProduceResponseData.PartitionProduceResponse p : t.partitionResponses()) {
+                if (p.errorCode() != Errors.NONE.code()) {
+                    return Response.hangUp();
+                }
+            }
+        }
+        return Response.none();
+    }
+
+    private record Appended(long baseOffset, long logAppendTime, long logStartOffset, boolean duplicate) {
+    }
+
+    private Appended append(final Log log, final BaseRecords records, final RecordBatch batch) {
+        final TopicPartition tp = log.topicPartition();
+        if (!(records instanceof MemoryRecords memory)) {
+            throw new InvalidRecordException("produce request for " + tp, 0, "no records");
+        }
+        final ByteBuffer buf = memory.buffer();
+        final int start = buf.position();
+        final int limit = buf.limit();
+        if (limit - start < RecordBatchLayout.HEADER_SIZE) {
+            return stored(log.append(buf), false); // the engine names what is wrong with it
+        }
+        batch.wrap(buf, start);
+        if (batch.isTransactional() || batch.isControlBatch()) {
+            throw new InvalidRecordException("produce request for " + tp, 0,
+                    "transactional and control batches are not supported by Sediment");
+        }
+        final long producerId = batch.producerId();
+        if (producerId < 0 || batch.baseSequence() < 0) {
+            return stored(log.append(buf), false);
+        }
+        final ProducerStates.Partition state = states.partition(tp);
+        synchronized (state) {
+            ProducerStates.ensureLoaded(state, log);
+            final short epoch = batch.producerEpoch();
+            final ProducerStates.BatchMetadata duplicate = state.check(tp, producerId, epoch, batch.baseSequence(),
+                    batch.lastSequence());
+            if (duplicate != null) {
+                return new Appended(duplicate.firstOffset(), -1, log.logStartOffset(), true);
+            }
+            final AppendResult result = log.append(buf);
+            // The engine rewrote each batch's base offset in this buffer: record what was stored, batch by batch.
+            for (int pos = start; pos + RecordBatchLayout.HEADER_SIZE <= limit; pos += batch.sizeInBytes()) {
+                batch.wrap(buf, pos);
+                if (batch.producerId() >= 0 && batch.baseSequence() >= 0) {
+                    state.record(batch.producerId(), batch.producerEpoch(), new ProducerStates.BatchMetadata(
+                            batch.baseSequence(), batch.lastSequence(), batch.baseOffset(), batch.lastOffset()));
+                }
+            }
+            return stored(result, false);
+        }
+    }
+
+    private static Appended stored(final AppendResult r, final boolean duplicate) {
+        return new Appended(r.firstOffset(), r.logAppendTime(), r.logStartOffset(), duplicate);
+    }
+
+    private InitProducerIdResponseData initProducerId(final InitProducerIdRequestData req) {
+        final InitProducerIdResponseData data = new InitProducerIdResponseData();
+        if (req.transactionalId() != null) {
+            // No transaction coordinator: clients learn it is not there rather than retrying forever.
+            return data.setErrorCode(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code()).setProducerId(-1)
+                    .setProducerEpoch((short) -1);
+        }
+        if (req.producerId() >= 0 && req.producerEpoch() >= 0 && req.producerEpoch() < Short.MAX_VALUE - 1) {
+            // KIP-360: an idempotent producer may ask to bump its epoch and keep its id.
+            return data.setProducerId(req.producerId()).setProducerEpoch((short) (req.producerEpoch() + 1));
+        }
+        return data.setProducerId(producerIds.next()).setProducerEpoch((short) 0);
+    }
+}

@@ -1,0 +1,139 @@
+package io.sediment.broker;
+
+import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.network.Send;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ByteBufferAccessor;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.protocol.SendBuilder;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.RequestHeader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * Between the network threads and the handlers: decodes a frame with kafka-clients' generated classes, refuses what
+ * the {@link ApiRegistry} does not advertise, runs the handler on an I/O thread and turns its answer into a
+ * {@link Send} for the network thread to write.
+ *
+ * <p>Protocol errors close only the offending connection, as Kafka does: a header that does not parse, an unknown
+ * API key, a version outside the advertised range (except ApiVersions, which is answered with
+ * {@code UNSUPPORTED_VERSION} and the supported ranges so the client can pick), or a body that does not parse.
+ *
+ * <p>Threading: {@link #submit} runs on a network thread; handlers and response encoding run on I/O threads.
+ */
+final class RequestChannel {
+    private static final Logger LOG = LoggerFactory.getLogger(RequestChannel.class);
+
+    private final CompletableFuture<ApiRegistry> ready;
+    private final ExecutorService ioThreads;
+
+    /** @param ready completes with the registry once every handler is registered (see {@link SedimentBroker}) */
+    RequestChannel(final CompletableFuture<ApiRegistry> ready, final ExecutorService ioThreads) {
+        this.ready = ready;
+        this.ioThreads = ioThreads;
+    }
+
+    void submit(final Processor processor, final Connection connection, final InetSocketAddress client,
+                final ByteBuffer frame) {
+        final RequestHeader header;
+        final AbstractRequest body;
+        final ApiRegistry registry;
+        try {
+            registry = ready.join();
+        } catch (RuntimeException e) {
+            LOG.error("closing {}: the broker's handlers failed to register", connection, e);
+            processor.completeWithClose(connection);
+            return;
+        }
+        try {
+            header = RequestHeader.parse(frame);
+        } catch (RuntimeException e) {
+            LOG.info("closing {}: request header does not parse: {}", connection, e.toString());
+            processor.completeWithClose(connection);
+            return;
+        }
+        final ApiKeys key = header.apiKey();
+        final short version = header.apiVersion();
+        if (!registry.supports(key, version)) {
+            if (key == ApiKeys.API_VERSIONS) {
+                // KIP-511: answer an ApiVersions the broker cannot parse with v0 and the ranges it does support.
+                final ApiVersionsResponseData data = new ApiVersionsResponseData()
+                        .setErrorCode(Errors.UNSUPPORTED_VERSION.code())
+                        .setApiKeys(registry.apiVersions());
+                respond(processor, connection, header, (short) 0, Response.of(data));
+                return;
+            }
+            LOG.info("closing {}: {} version {} is not supported (client {})", connection, key, version,
+                    header.clientId());
+            processor.completeWithClose(connection);
+            return;
+        }
+        try {
+            body = AbstractRequest.parseRequest(key, version, new ByteBufferAccessor(frame)).request;
+        } catch (RuntimeException e) {
+            LOG.info("closing {}: {} v{} body does not parse: {}", connection, key, version, e.toString());
+            processor.completeWithClose(connection);
+            return;
+        }
+        final InboundRequest request = new InboundRequest(header, body, connection.id, client, System.nanoTime());
+        try {
+            ioThreads.execute(() -> handle(registry, processor, connection, request));
+        } catch (RejectedExecutionException e) {
+            processor.completeWithClose(connection);
+        }
+    }
+
+    private static void handle(final ApiRegistry registry, final Processor processor, final Connection connection,
+                               final InboundRequest request) {
+        CompletableFuture<Response> answer;
+        try {
+            answer = registry.handler(request.header().apiKey()).handle(request);
+        } catch (RuntimeException e) {
+            answer = CompletableFuture.failedFuture(e);
+        }
+        answer.whenComplete((response, failure) -> {
+            Response r = response;
+            if (failure != null) {
+                final Errors error = ErrorMapping.error(failure);
+                if (error == Errors.UNKNOWN_SERVER_ERROR) {
+                    LOG.error("{} from {} failed", request.header().apiKey(), connection, failure);
+                }
+                final AbstractResponse errorResponse = request.body().getErrorResponse(ErrorMapping.toApiException(failure));
+                // A request that is never answered (produce with acks=0) has no error response: hang up instead.
+                r = errorResponse == null ? Response.hangUp() : Response.of(errorResponse.data());
+            }
+            respond(processor, connection, request.header(), request.version(), r);
+        });
+    }
+
+    private static void respond(final Processor processor, final Connection connection, final RequestHeader header,
+                                final short version, final Response response) {
+        if (response.data() == null) {
+            if (response.closeConnection()) {
+                response.release();
+                processor.completeWithClose(connection);
+            } else {
+                processor.complete(connection, null, response::release);
+            }
+            return;
+        }
+        final Send send;
+        try {
+            send = SendBuilder.buildResponseSend(header.toResponseHeader(), response.data(), version);
+        } catch (RuntimeException e) {
+            LOG.error("cannot encode {} v{} response for {}", header.apiKey(), version, connection, e);
+            response.release();
+            processor.completeWithClose(connection);
+            return;
+        }
+        processor.complete(connection, send, response::release);
+    }
+}

@@ -1,0 +1,264 @@
+package io.sediment.broker;
+
+import io.sediment.api.EngineConfig;
+import io.sediment.api.LogEngine;
+import io.sediment.api.StorageException;
+import io.sediment.log.SegmentLogEngine;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A single-node broker speaking the Kafka wire protocol over a Sediment {@link LogEngine}.
+ *
+ * <pre>
+ * try (SedimentBroker broker = SedimentBroker.start(props)) {   // returns once the listener is bound
+ *     InetSocketAddress address = broker.boundAddress();         // port 0 in listeners picks a free port
+ * }
+ * </pre>
+ *
+ * <p>Threading: {@code num.network.threads} network threads (one selector each) read and write sockets;
+ * {@code num.io.threads} I/O threads run the handlers; one timer thread expires long-poll fetches. The engine runs
+ * its own background thread for flushing and retention. {@link #start} and {@link #close} may be called from any
+ * thread; {@link #close} is idempotent.
+ */
+public final class SedimentBroker implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SedimentBroker.class);
+    static final String LOCK_FILE = ".sediment-broker.lock";
+
+    private final BrokerConfig config;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    private final LogEngine engine;
+    private final ExecutorService ioThreads;
+    private final ScheduledExecutorService timer;
+    private final SocketServer server;
+    private final Node node;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private boolean closed;
+
+    private SedimentBroker(final BrokerConfig config) throws IOException {
+        this.config = config;
+        final Path dir = config.logDir;
+        Files.createDirectories(dir);
+        this.lockChannel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock held = null;
+        try {
+            held = lockChannel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            // another broker in this JVM holds it
+        }
+        if (held == null) {
+            lockChannel.close();
+            throw new StorageException(dir.toString(), "the data directory is in use by another broker");
+        }
+        this.lock = held;
+        LogEngine opened = null;
+        ExecutorService io = null;
+        ScheduledExecutorService tm = null;
+        SocketServer socketServer = null;
+        try {
+            final String clusterId = MetaProperties.loadOrCreate(dir, config.nodeId);
+            final TopicCatalog catalog = TopicCatalog.load(dir, config.defaultLogConfig);
+            opened = openEngine(dir, config.engineConfig(catalog::logConfig));
+            catalog.attach(opened);
+            io = Executors.newFixedThreadPool(config.numIoThreads, daemon("sediment-io-"));
+            tm = Executors.newSingleThreadScheduledExecutor(daemon("sediment-fetch-timer-"));
+            final ApiRegistry registry = new ApiRegistry();
+            final CompletableFuture<ApiRegistry> ready = new CompletableFuture<>();
+            final RequestChannel channel = new RequestChannel(ready, io);
+            socketServer = new SocketServer(config.listenerHost, config.listenerPort,
+                    config.numNetworkThreads, channel, config.socketRequestMaxBytes, config.connectionsMaxIdleMs);
+            final int port = config.advertisedPort == -1 ? socketServer.boundAddress().getPort() : config.advertisedPort;
+            this.node = new Node(config.nodeId, config.advertisedHost, port, clusterId);
+            final FetchWaiters waiters = new FetchWaiters(tm, io);
+            final ConfigDescriber describer = new ConfigDescriber(config);
+            final ProducerStates producerStates = new ProducerStates();
+            final GroupCoordinator groups = GroupCoordinator.open(config, catalog, tm);
+            final List<ApiHandler> handlers = List.of(
+                    new ApiVersionsHandler(registry),
+                    new MetadataHandler(node, catalog, config),
+                    new TopicsHandler(catalog, describer, waiters, producerStates, config),
+                    new ConfigsHandler(catalog, describer, config.nodeId),
+                    new ProduceHandler(catalog, waiters, producerStates, new ProducerIds(dir)),
+                    new FetchHandler(catalog, waiters),
+                    new OffsetsHandler(catalog),
+                    new GroupCoordinatorHandler(node, groups));
+            // Registering touches kafka-clients' ApiKeys, whose static initialiser builds every message schema
+            // (~0.4 s in a cold JVM): do it on an I/O thread so that start() returns once the listener is bound.
+            // A request that arrives first waits for it.
+            io.execute(() -> {
+                try {
+                    handlers.forEach(registry::register);
+                    ready.complete(registry);
+                } catch (RuntimeException | Error e) {
+                    ready.completeExceptionally(e);
+                }
+            });
+            this.engine = opened;
+            this.ioThreads = io;
+            this.timer = tm;
+            this.server = socketServer;
+            server.start();
+        } catch (RuntimeException | IOException | Error e) {
+            if (socketServer != null) {
+                socketServer.close();
+            }
+            if (io != null) {
+                io.shutdownNow();
+            }
+            if (tm != null) {
+                tm.shutdownNow();
+            }
+            if (opened != null) {
+                opened.close();
+            }
+            lock.release();
+            lockChannel.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Starts a broker with {@code server.properties} settings and returns once it is listening.
+     *
+     * @throws io.sediment.api.InvalidConfigException when a setting is not legal
+     * @throws StorageException when the data directory cannot be used
+     * @throws UncheckedIOException when the listener cannot be bound
+     */
+    public static SedimentBroker start(final Properties props) {
+        final BrokerConfig config = new BrokerConfig(props);
+        try {
+            final SedimentBroker broker = new SedimentBroker(config);
+            LOG.info("Sediment broker {} listening on {} (advertised {}:{}), data in {}, {} backend",
+                    config.nodeId, broker.boundAddress(), broker.node.host(), broker.node.port(),
+                    config.logDir.toAbsolutePath(), broker.engine.backendName());
+            return broker;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the broker on " + config.listenerHost + ":" + config.listenerPort, e);
+        }
+    }
+
+    /** The address the listener is bound to (the real port when {@code listeners} asked for port 0). */
+    public InetSocketAddress boundAddress() {
+        return server.boundAddress();
+    }
+
+    /** Bootstrap string for clients: {@code host:port} as advertised. */
+    public String bootstrapServers() {
+        return node.host() + ":" + node.port();
+    }
+
+    /** The engine under this broker, for embedders and tests that want to look at the logs directly. */
+    public LogEngine engine() {
+        return engine;
+    }
+
+    /** Stops accepting, closes connections, stops the handlers and closes the engine cleanly. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        server.close();
+        ioThreads.shutdown();
+        timer.shutdownNow();
+        try {
+            if (!ioThreads.awaitTermination(10, TimeUnit.SECONDS)) {
+                ioThreads.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        engine.close();
+        try {
+            lock.release();
+            lockChannel.close();
+        } catch (IOException ignored) {
+            // the lock goes with the process anyway
+        }
+        LOG.info("Sediment broker {} stopped", config.nodeId);
+        stopped.countDown();
+    }
+
+    /** {@code SedimentBroker server.properties [--override key=value]...}, as {@code kafka-server-start.sh} runs it. */
+    public static void main(final String[] args) throws IOException {
+        if (args.length < 1) {
+            System.err.println("USAGE: kafka-server-start.sh server.properties [--override property=value]*");
+            System.exit(1);
+        }
+        final Properties props = new Properties();
+        try (Reader r = Files.newBufferedReader(Path.of(args[0]), StandardCharsets.UTF_8)) {
+            props.load(r);
+        }
+        for (int i = 1; i < args.length; i++) {
+            if (args[i].equals("--override") && i + 1 < args.length) {
+                final String kv = args[++i];
+                final int eq = kv.indexOf('=');
+                if (eq <= 0) {
+                    System.err.println("--override expects property=value, got " + kv);
+                    System.exit(1);
+                }
+                props.setProperty(kv.substring(0, eq), kv.substring(eq + 1));
+            } else {
+                System.err.println("unknown argument " + args[i]);
+                System.exit(1);
+            }
+        }
+        final SedimentBroker broker;
+        try {
+            broker = start(props);
+        } catch (RuntimeException e) {
+            LOG.error("Sediment broker failed to start: {}", e.getMessage(), e);
+            System.exit(1);
+            return;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(broker::close, "sediment-shutdown"));
+        broker.awaitStop();
+    }
+
+    /** Blocks until {@link #close} has finished (the broker's threads are daemons; {@link #main} waits here). */
+    public void awaitStop() {
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Opens the engine over {@code dir}; the backend is {@code engineConfig.backend()}, found by ServiceLoader. */
+    static LogEngine openEngine(final Path dir, final EngineConfig engineConfig) {
+        return SegmentLogEngine.open(dir, engineConfig);
+    }
+
+    private static ThreadFactory daemon(final String prefix) {
+        final AtomicInteger n = new AtomicInteger();
+        return r -> {
+            final Thread t = new Thread(r, prefix + n.getAndIncrement());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}
