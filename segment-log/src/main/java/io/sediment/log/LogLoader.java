@@ -1,5 +1,6 @@
 package io.sediment.log;
 
+import io.sediment.api.spi.SegmentName;
 import io.sediment.api.CorruptIndexException;
 import io.sediment.api.CorruptRecordException;
 import io.sediment.api.LogConfig;
@@ -289,6 +290,6 @@ final class LogLoader {
     }
 
     private String name(final long base, final String suffix) {
-        return store.name() + "/" + String.format("%020d", base) + suffix;
+        return store.name() + "/" + SegmentName.of(base) + suffix;
     }
 }

@@ -1,5 +1,6 @@
 package io.sediment.log;
 
+import io.sediment.api.spi.SegmentName;
 import io.sediment.api.AppendResult;
 import io.sediment.api.InvalidRecordException;
 import io.sediment.api.Log;
@@ -278,7 +279,7 @@ final class SegmentedLog implements Log {
     }
 
     String indexName(final long baseOffset, final String suffix) {
-        return store.name() + "/" + String.format("%020d", baseOffset) + suffix;
+        return store.name() + "/" + SegmentName.of(baseOffset) + suffix;
     }
 
     // ------------------------------------------------------------------------------------------------ read

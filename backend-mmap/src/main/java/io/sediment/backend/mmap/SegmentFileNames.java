@@ -1,5 +1,6 @@
 package io.sediment.backend.mmap;
 
+import io.sediment.api.spi.SegmentName;
 import java.nio.file.Path;
 
 /**
@@ -35,7 +36,7 @@ final class SegmentFileNames {
         if (id < 0) {
             throw new IllegalArgumentException("segment id must not be negative: " + id);
         }
-        return String.format("%020d", id);
+        return SegmentName.of(id);
     }
 
     static Path file(final Path partitionDir, final long id, final String suffix) {
