@@ -78,6 +78,7 @@ final class ConsumerOffsetsStore {
             if (exists()) {
                 return;
             }
+            final long started = System.nanoTime();
             try {
                 catalog.create(TOPIC, config.offsetsTopicPartitions(), Map.of(
                         LogConfig.RETENTION_MS, "-1",
@@ -87,6 +88,7 @@ final class ConsumerOffsetsStore {
                 // created by a CreateTopics request in between: use it as it is
             }
             partitions = catalog.topic(TOPIC).orElseThrow().partitions();
+            LOG.info("created {} with {} partitions in {} ms", TOPIC, partitions, (System.nanoTime() - started) / 1_000_000);
         }
     }
 

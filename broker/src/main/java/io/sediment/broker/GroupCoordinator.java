@@ -238,16 +238,12 @@ final class GroupCoordinator {
             addMember(g, memberId, req, protocols, clientId, clientHost, answer);
             return;
         }
+        final Errors invalid = validateMember(g, memberId, req.groupInstanceId());
+        if (invalid != Errors.NONE) {
+            answer.complete(joinErrorData(invalid, memberId));
+            return;
+        }
         final GroupMember m = g.members.get(memberId);
-        if (m == null) {
-            answer.complete(joinErrorData(Errors.UNKNOWN_MEMBER_ID, memberId));
-            return;
-        }
-        final Errors fenced = checkInstance(g, memberId, req.groupInstanceId());
-        if (fenced != Errors.NONE) {
-            answer.complete(joinErrorData(fenced, memberId));
-            return;
-        }
         switch (g.state) {
             case PREPARING_REBALANCE -> updateMemberAndRebalance(g, m, req, protocols, answer);
             case COMPLETING_REBALANCE -> {
@@ -478,14 +474,11 @@ final class GroupCoordinator {
             if (g.state == GroupState.DEAD) {
                 return syncError(Errors.COORDINATOR_NOT_AVAILABLE);
             }
+            final Errors invalid = validateMember(g, req.memberId(), req.groupInstanceId());
+            if (invalid != Errors.NONE) {
+                return syncError(invalid);
+            }
             final GroupMember m = g.members.get(req.memberId());
-            if (m == null) {
-                return syncError(Errors.UNKNOWN_MEMBER_ID);
-            }
-            final Errors fenced = checkInstance(g, m.memberId, req.groupInstanceId());
-            if (fenced != Errors.NONE) {
-                return syncError(fenced);
-            }
             if (req.generationId() != g.generationId) {
                 return syncError(Errors.ILLEGAL_GENERATION);
             }
@@ -567,14 +560,11 @@ final class GroupCoordinator {
             if (g.state == GroupState.DEAD) {
                 return Errors.COORDINATOR_NOT_AVAILABLE;
             }
+            final Errors invalid = validateMember(g, memberId, groupInstanceId);
+            if (invalid != Errors.NONE) {
+                return invalid;
+            }
             final GroupMember m = g.members.get(memberId);
-            if (m == null) {
-                return Errors.UNKNOWN_MEMBER_ID;
-            }
-            final Errors fenced = checkInstance(g, memberId, groupInstanceId);
-            if (fenced != Errors.NONE) {
-                return fenced;
-            }
             if (generation != g.generationId) {
                 return Errors.ILLEGAL_GENERATION;
             }
@@ -642,15 +632,21 @@ final class GroupCoordinator {
 
     // ------------------------------------------------------------------------------------ membership helpers
 
-    private static Errors checkInstance(final Group g, final String memberId, final String groupInstanceId) {
-        if (groupInstanceId == null) {
-            return Errors.NONE;
+    /**
+     * Kafka's {@code validateMember}: a static member is checked by its instance id first (a known instance id under
+     * another member id is FENCED_INSTANCE_ID, an unknown one UNKNOWN_MEMBER_ID), then the member id must be known.
+     */
+    private static Errors validateMember(final Group g, final String memberId, final String groupInstanceId) {
+        if (groupInstanceId != null) {
+            final String current = g.staticMembers.get(groupInstanceId);
+            if (current == null) {
+                return Errors.UNKNOWN_MEMBER_ID;
+            }
+            if (!current.equals(memberId)) {
+                return Errors.FENCED_INSTANCE_ID;
+            }
         }
-        final String current = g.staticMembers.get(groupInstanceId);
-        if (current == null) {
-            return Errors.UNKNOWN_MEMBER_ID;
-        }
-        return current.equals(memberId) ? Errors.NONE : Errors.FENCED_INSTANCE_ID;
+        return g.members.containsKey(memberId) ? Errors.NONE : Errors.UNKNOWN_MEMBER_ID;
     }
 
     private void removeMember(final Group g, final GroupMember m, final Errors toWaiting) {
@@ -793,13 +789,9 @@ final class GroupCoordinator {
             return Errors.NONE; // a standalone consumer or an admin tool: no generation to check
         }
         if (generationId >= 0 || !memberId.isEmpty() || groupInstanceId != null) {
-            final GroupMember m = g.members.get(memberId);
-            if (m == null) {
-                return Errors.UNKNOWN_MEMBER_ID;
-            }
-            final Errors fenced = checkInstance(g, memberId, groupInstanceId);
-            if (fenced != Errors.NONE) {
-                return fenced;
+            final Errors invalid = validateMember(g, memberId, groupInstanceId);
+            if (invalid != Errors.NONE) {
+                return invalid;
             }
             if (generationId != g.generationId) {
                 return Errors.ILLEGAL_GENERATION;

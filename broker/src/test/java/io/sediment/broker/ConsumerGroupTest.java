@@ -159,7 +159,7 @@ class ConsumerGroupTest {
             closeables.add(a);
             final Member b = new Member(seen, "work", "g");
             closeables.add(b);
-            final ChildConsumer killed = new ChildConsumer(f.bootstrap(), "g", "work", seen);
+            final ChildConsumer killed = new ChildConsumer(f.bootstrap(), "g", "work", seen, dir.resolve("child-consumer.log"));
             closeables.add(killed);
             await("three members owning 2 partitions each", () ->
                     a.owned.size() == 2 && b.owned.size() == 2 && killed.owned.size() == 2);
@@ -197,11 +197,12 @@ class ConsumerGroupTest {
         final Set<TopicPartition> owned = new CopyOnWriteArraySet<>();
         final Thread reader;
 
-        ChildConsumer(final String bootstrap, final String group, final String topic, final Set<String> seen) throws IOException {
+        /** @param log where the child's own log lines go (its stdout is the protocol with the test) */
+        ChildConsumer(final String bootstrap, final String group, final String topic, final Set<String> seen,
+                      final Path log) throws IOException {
             process = new ProcessBuilder(javaBin(), "-cp", classPath(),
                     ChildConsumerMain.class.getName(), bootstrap, group, topic)
-                    .redirectError(ProcessBuilder.Redirect.appendTo(Path.of(System.getProperty("java.io.tmpdir"),
-                            "sediment-child-consumer.log").toFile())).start();
+                    .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
             reader = new Thread(() -> {
                 try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                     String line;

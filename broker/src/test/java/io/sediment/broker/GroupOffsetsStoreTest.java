@@ -105,7 +105,7 @@ class GroupOffsetsStoreTest {
     void rebuiltStateEqualsTheModelAcrossRestartsAndRewrites() {
         final AtomicInteger example = new AtomicInteger();
         final String[] groups = {"a", "b", "c", "d"};
-        qt().withExamples(40).forAll(lists().of(integers().between(0, 999)).ofSizeBetween(1, 60)).checkAssert(ops -> {
+        qt().withExamples(30).forAll(lists().of(integers().between(0, 999)).ofSizeBetween(1, 60)).checkAssert(ops -> {
             final Path dir = root.resolve("e" + example.getAndIncrement());
             final Map<String, Map<TopicPartition, Long>> model = new TreeMap<>();
             Opened o = new Opened(dir);
