@@ -3,9 +3,9 @@
 #
 #   bin/kafka-server-start.sh [-daemon] config/server.properties [--override property=value]*
 #
-# The first run builds the project (mvn -DskipTests install) and writes the broker's runtime classpath to
-# broker/target/classpath.txt; later runs start at once. It builds again when broker/pom.xml is newer than that
-# file; delete the file to force a rebuild after changing code.
+# The first run builds the broker (mvn -DskipTests -pl broker -am package), which also writes its runtime
+# classpath to broker/target/classpath.txt (every build does); later runs start at once. It builds again when
+# broker/pom.xml is newer than that file; delete the file to force a rebuild after changing code.
 #
 # The broker runs from the repository root (so log.dirs=./data means <repo>/data) and logs to logs/server.log.
 # Environment: KAFKA_HEAP_OPTS (default -Xmx512m -Xms128m), KAFKA_JVM_PERFORMANCE_OPTS, KAFKA_OPTS,
@@ -44,8 +44,7 @@ find_jar() {
 }
 if [ ! -s "$CP_FILE" ] || [ -z "$(find_jar)" ] || [ "$ROOT/broker/pom.xml" -nt "$CP_FILE" ]; then
   echo "Building Sediment (first run, or broker/pom.xml changed; this takes a minute)..." >&2
-  (cd "$ROOT" && mvn -B -q -DskipTests install \
-    && mvn -B -q -pl broker dependency:build-classpath -DincludeScope=runtime -Dmdep.outputFile="$CP_FILE")
+  (cd "$ROOT" && mvn -B -q -DskipTests -pl broker -am package)
 fi
 CLASSPATH="$(find_jar):$(cat "$CP_FILE")"
 
