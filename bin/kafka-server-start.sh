@@ -44,7 +44,8 @@ find_jar() {
 }
 if [ ! -s "$CP_FILE" ] || [ -z "$(find_jar)" ] || [ "$ROOT/broker/pom.xml" -nt "$CP_FILE" ]; then
   echo "Building Sediment (first run, or broker/pom.xml changed; this takes a minute)..." >&2
-  (cd "$ROOT" && mvn -B -q -DskipTests -pl broker -am package)
+  # Maven 3.8 prints bare colour resets (ESC[0m) even with -B -q; pipefail keeps its exit status.
+  (cd "$ROOT" && mvn -B -q -DskipTests -pl broker -am package 2>&1 | sed 's/\x1b\[0m//g')
 fi
 CLASSPATH="$(find_jar):$(cat "$CP_FILE")"
 
