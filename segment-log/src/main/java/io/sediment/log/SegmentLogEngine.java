@@ -192,8 +192,9 @@ public final class SegmentLogEngine implements LogEngine {
                     recoveryPoints.getOrDefault(tp, 0L), logStarts.getOrDefault(tp, 0L));
             logs.put(tp, log);
         }
-        LOG.log(INFO, "opened {0} with backend {1}: {2} logs, {3} shutdown", directory, backend.name(), logs.size(),
-                clean ? "clean" : "unclean");
+        // A directory with no logs and no marker is new (or emptied), not the survivor of a crash: say so.
+        LOG.log(INFO, "opened {0} with backend {1}: {2} logs, {3}", directory, backend.name(), logs.size(),
+                clean ? "clean shutdown" : logs.isEmpty() ? "no logs yet" : "unclean shutdown, recovered");
         try {
             // From here on a crash is unclean until close() writes the marker again.
             Files.deleteIfExists(cleanMarker);
