@@ -21,9 +21,9 @@ import java.util.List;
 /**
  * The engine suite in one command: runs every benchmark of this package (or those named, with JMH's own options)
  * for every peer in one session, then writes {@code engine.md} (the tables, Sediment / peer ratios and the targets
- * met or missed, with the machine's load average before and after), {@code engine.json} (JMH's raw results) and
- * the PNG charts into {@code bench/results/} (when run from the repository root; else {@code results/}, or the
- * directory in {@code -Dsediment.bench.results=...}).
+ * met or missed, with the machine's load average before and after) and the PNG charts into {@code bench/results/}
+ * (when run from the repository root; else {@code results/}, or the directory in
+ * {@code -Dsediment.bench.results=...}), and JMH's raw results to {@code bench/target/engine.json}.
  */
 public final class EngineSuite {
     static final String INCLUDE = "io\\.sediment\\.bench\\.engine\\..*";
@@ -41,8 +41,11 @@ public final class EngineSuite {
         }
         final Path out = resultsDirectory();
         Files.createDirectories(out);
+        // 2.7 MB of raw samples: kept out of the committed results, in bench/target when there is one
+        final Path json = Files.isDirectory(Path.of("bench", "target"))
+                ? Path.of("bench", "target", "engine.json") : out.resolve("engine.json");
         final ChainedOptionsBuilder options = new OptionsBuilder().parent(cli)
-                .resultFormat(ResultFormatType.JSON).result(out.resolve("engine.json").toString());
+                .resultFormat(ResultFormatType.JSON).result(json.toString());
         if (cli.getIncludes().isEmpty()) {
             options.include(INCLUDE);
         }
