@@ -51,6 +51,10 @@ public final class BenchTable {
             return;
         }
         final ChainedOptionsBuilder options = new OptionsBuilder().parent(cli);
+        if (cli.getIncludes().isEmpty()) {
+            // this package's benchmarks; the engine suite (engine/) has its own main, EngineSuite
+            options.include("io\\.sediment\\.bench\\.[A-Za-z]+Benchmark\\..*");
+        }
         if (!cli.getResultFormat().hasValue()) {
             options.resultFormat(ResultFormatType.JSON);
         }

@@ -26,7 +26,7 @@ import java.util.List;
  *
  * <p>Not thread-safe: one benchmark thread writes and reads.
  */
-final class MappedFileSink implements AutoCloseable {
+public final class MappedFileSink implements AutoCloseable {
     private static final MethodHandle INVOKE_CLEANER = invokeCleaner();
 
     private final Path directory;
@@ -36,7 +36,7 @@ final class MappedFileSink implements AutoCloseable {
     private MappedByteBuffer current;
     private int position;
 
-    MappedFileSink(final Path directory, final int fileBytes) {
+    public MappedFileSink(final Path directory, final int fileBytes) {
         if (fileBytes < 1) {
             throw new IllegalArgumentException("fileBytes " + fileBytes + " must be positive");
         }
@@ -45,7 +45,7 @@ final class MappedFileSink implements AutoCloseable {
     }
 
     /** Copies {@code src} from position to limit and moves its position to the limit. */
-    void write(final ByteBuffer src) {
+    public void write(final ByteBuffer src) {
         final int length = src.remaining();
         if (length > fileBytes) {
             throw new IllegalArgumentException("write of " + length + " bytes exceeds the file size " + fileBytes);
@@ -58,16 +58,16 @@ final class MappedFileSink implements AutoCloseable {
         position += length;
     }
 
-    int fileCount() {
+    public int fileCount() {
         return files.size();
     }
 
     /** The mapping of file {@code i}; bytes {@code [0, size(i))} hold what was written. */
-    ByteBuffer file(final int i) {
+    public ByteBuffer file(final int i) {
         return files.get(i);
     }
 
-    int size(final int i) {
+    public int size(final int i) {
         return i == files.size() - 1 ? position : sizes.get(i);
     }
 

@@ -176,7 +176,7 @@ public class RandomReadBenchmark {
     }
 
     /** Sums the big-endian 8-byte words in {@code [from, to)}: reads every byte, as a consumer would. */
-    static long sumOfWords(final ByteBuffer bytes, final int from, final int to) {
+    public static long sumOfWords(final ByteBuffer bytes, final int from, final int to) {
         long sum = 0;
         int i = from;
         for (; i + Long.BYTES <= to; i += Long.BYTES) {

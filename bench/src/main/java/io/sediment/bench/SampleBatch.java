@@ -14,14 +14,14 @@ import java.util.SplittableRandom;
  * append moves the position to the limit. Values are random so that nothing downstream (a compressing file system,
  * zero-page tricks) can make the copy cheaper than it is.
  */
-final class SampleBatch {
-    static final int KEY_SIZE = 16;
+public final class SampleBatch {
+    public static final int KEY_SIZE = 16;
 
     private SampleBatch() {
     }
 
     /** A heap buffer holding one v2 batch, position 0, limit its size. */
-    static ByteBuffer build(final int recordSize, final int recordsPerBatch) {
+    public static ByteBuffer build(final int recordSize, final int recordsPerBatch) {
         if (recordSize < 0 || recordsPerBatch < 1) {
             throw new IllegalArgumentException("recordSize " + recordSize + " and recordsPerBatch " + recordsPerBatch
                     + " must be >= 0 and >= 1");

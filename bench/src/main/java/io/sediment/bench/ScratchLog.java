@@ -21,8 +21,8 @@ import java.util.logging.Logger;
  *
  * <p>Not thread-safe to open or close; the log itself follows {@link Log}'s threading rules.
  */
-final class ScratchLog implements AutoCloseable {
-    static final TopicPartition PARTITION = new TopicPartition("bench", 0);
+public final class ScratchLog implements AutoCloseable {
+    public static final TopicPartition PARTITION = new TopicPartition("bench", 0);
 
     /**
      * The engine logs each open at INFO; benchmarks open one engine per iteration, and those lines would bury JMH's
@@ -35,11 +35,15 @@ final class ScratchLog implements AutoCloseable {
     }
 
     private final ScratchDirectory directory;
-    private final SegmentLogEngine engine;
-    private final Log log;
+    private final EngineConfig engineConfig;
+    private SegmentLogEngine engine;
+    private Log log;
+    private boolean halted;
 
-    private ScratchLog(final ScratchDirectory directory, final SegmentLogEngine engine, final Log log) {
+    private ScratchLog(final ScratchDirectory directory, final EngineConfig engineConfig, final SegmentLogEngine engine,
+                       final Log log) {
         this.directory = directory;
+        this.engineConfig = engineConfig;
         this.engine = engine;
         this.log = log;
     }
@@ -48,16 +52,16 @@ final class ScratchLog implements AutoCloseable {
      * Opens an engine on backend {@code backend} with {@code segment.bytes} = {@code segmentBytes}, and
      * {@code max.message.bytes} raised to {@code largestBatch} when Kafka's default (1 MiB) is too small for it.
      */
-    static ScratchLog open(final String backend, final int segmentBytes, final int largestBatch) {
+    public static ScratchLog open(final String backend, final int segmentBytes, final int largestBatch) {
         final LogConfig config = LogConfig.DEFAULTS.with(Map.of(
                 LogConfig.SEGMENT_BYTES, segmentBytes,
                 LogConfig.MAX_MESSAGE_BYTES, Math.max(LogConfig.DEFAULTS.maxMessageBytes(), largestBatch)));
         final ScratchDirectory directory = ScratchDirectory.create("sediment-bench-");
         try {
-            final SegmentLogEngine engine = SegmentLogEngine.open(directory.path(),
-                    EngineConfig.defaults().withBackend(backend).withDefaultLogConfig(config));
+            final EngineConfig engineConfig = EngineConfig.defaults().withBackend(backend).withDefaultLogConfig(config);
+            final SegmentLogEngine engine = SegmentLogEngine.open(directory.path(), engineConfig);
             try {
-                return new ScratchLog(directory, engine, engine.createLog(PARTITION, config));
+                return new ScratchLog(directory, engineConfig, engine, engine.createLog(PARTITION, config));
             } catch (RuntimeException e) {
                 engine.halt();
                 throw e;
@@ -68,7 +72,7 @@ final class ScratchLog implements AutoCloseable {
         }
     }
 
-    Log log() {
+    public Log log() {
         return log;
     }
 
@@ -76,10 +80,32 @@ final class ScratchLog implements AutoCloseable {
         return engine;
     }
 
+    /** Releases the files without flushing (as a killed process would) and keeps them, for {@link #recover()}. */
+    public void halt() {
+        if (!halted) {
+            halted = true;
+            engine.halt();
+        }
+    }
+
+    /**
+     * Opens a new engine on the files {@link #halt()} left: everything past the recovery point (all of it, since
+     * nothing was flushed) is scanned, CRC-checked and re-indexed. Returns the log end offset it recovered to.
+     */
+    public long recover() {
+        if (!halted) {
+            throw new IllegalStateException("recover() after halt() only");
+        }
+        engine = SegmentLogEngine.open(directory.path(), engineConfig);
+        halted = false;
+        log = engine.log(PARTITION).orElseThrow(() -> new IllegalStateException(PARTITION + " not recovered"));
+        return log.logEndOffset();
+    }
+
     @Override
     public void close() {
         try {
-            engine.halt();
+            halt();
         } finally {
             directory.close();
         }

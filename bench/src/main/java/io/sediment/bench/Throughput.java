@@ -26,7 +26,7 @@ public class Throughput {
         megabytes = 0;
     }
 
-    void add(final int bytes) {
+    public void add(final int bytes) {
         megabytes += bytes / 1e6;
     }
 }
