@@ -13,14 +13,14 @@ import java.util.stream.Stream;
  *
  * <p>Not thread-safe; owned by the JMH state that created it.
  */
-final class ScratchDirectory implements AutoCloseable {
+public final class ScratchDirectory implements AutoCloseable {
     private final Path path;
 
     private ScratchDirectory(final Path path) {
         this.path = path;
     }
 
-    static ScratchDirectory create(final String prefix) {
+    public static ScratchDirectory create(final String prefix) {
         try {
             return new ScratchDirectory(Files.createTempDirectory(prefix));
         } catch (IOException e) {
@@ -28,7 +28,7 @@ final class ScratchDirectory implements AutoCloseable {
         }
     }
 
-    Path path() {
+    public Path path() {
         return path;
     }
 
@@ -37,7 +37,7 @@ final class ScratchDirectory implements AutoCloseable {
         delete(path);
     }
 
-    static void delete(final Path root) {
+    public static void delete(final Path root) {
         if (!Files.exists(root)) {
             return;
         }
