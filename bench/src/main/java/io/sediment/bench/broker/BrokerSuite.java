@@ -5,6 +5,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -117,7 +118,7 @@ public final class BrokerSuite {
 
     /**
      * Creates the topic and waits until every partition has a leader: Kafka's controller answers CreateTopics
-     * before its broker side has loaded the partitions, and the producer's first batches would otherwise measure
+     * before its broker side has loaded the partitions (describing the topic may even say it does not exist), and the producer's first batches would otherwise measure
      * that instead of the broker's speed.
      */
     static void createTopic(final String bootstrap, final String topic, final int partitions) {
@@ -125,9 +126,9 @@ public final class BrokerSuite {
             admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(60, TimeUnit.SECONDS);
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (true) {
-                final TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get(60, TimeUnit.SECONDS)
-                        .get(topic);
-                if (d.partitions().size() == partitions && d.partitions().stream().allMatch(p -> p.leader() != null)) {
+                final TopicDescription d = describe(admin, topic);
+                if (d != null && d.partitions().size() == partitions
+                        && d.partitions().stream().allMatch(p -> p.leader() != null)) {
                     return;
                 }
                 if (System.nanoTime() > deadline) {
@@ -140,6 +141,19 @@ public final class BrokerSuite {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    /** The topic's description, or null while the broker does not know the topic yet (Kafka, just after creation). */
+    private static TopicDescription describe(final Admin admin, final String topic)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        try {
+            return admin.describeTopics(List.of(topic)).allTopicNames().get(60, TimeUnit.SECONDS).get(topic);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                return null;
+            }
+            throw e;
         }
     }
 
