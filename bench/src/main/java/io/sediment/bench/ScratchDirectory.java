@@ -37,7 +37,7 @@ public final class ScratchDirectory implements AutoCloseable {
         delete(path);
     }
 
-    static void delete(final Path root) {
+    public static void delete(final Path root) {
         if (!Files.exists(root)) {
             return;
         }

@@ -211,7 +211,7 @@ final class Processor implements Runnable {
                 close(c);
                 return;
             }
-            c.payload = ByteBuffer.allocate(size);
+            c.payload = c.receiveBuffer(size);
         }
         if (c.socket.read(c.payload) < 0) {
             close(c);
