@@ -188,8 +188,14 @@ public final class SegmentLogEngine implements LogEngine {
             }
             final PartitionStore store = backendStore.openPartition(name);
             final LogConfig cfg = config.logConfigs().apply(tp);
-            final SegmentedLog log = new LogLoader(tp, store, cfg, environment).load(clean,
-                    recoveryPoints.getOrDefault(tp, 0L), logStarts.getOrDefault(tp, 0L));
+            final SegmentedLog log;
+            try {
+                log = new LogLoader(tp, store, cfg, environment).load(clean, recoveryPoints.getOrDefault(tp, 0L),
+                        logStarts.getOrDefault(tp, 0L), directory);
+            } catch (RuntimeException e) {
+                store.close();
+                throw e;
+            }
             logs.put(tp, log);
         }
         LOG.log(INFO, "opened {0} with backend {1}: {2} logs, {3} shutdown", directory, backend.name(), logs.size(),
@@ -273,7 +279,7 @@ public final class SegmentLogEngine implements LogEngine {
             throw new LogAlreadyExistsException(tp);
         }
         final PartitionStore store = backendStore.createPartition(tp.directoryName());
-        final SegmentedLog log = new LogLoader(tp, store, cfg, environment).load(true, 0L, 0L);
+        final SegmentedLog log = new LogLoader(tp, store, cfg, environment).load(true, 0L, 0L, directory);
         logs.put(tp, log);
         return log;
     }
