@@ -316,7 +316,7 @@ final class LogLoader {
             try {
                 batch.wrap(bytes, 0).validate(size, crc, s.dataFile);
             } catch (CorruptRecordException e) {
-                problem = e.getMessage();
+                problem = e.reason();
                 break;
             }
             if (batch.baseOffset() != expected || batch.lastOffsetDelta() < 0) {

@@ -355,6 +355,8 @@ final class SegmentedLog implements Log {
     @Override
     public Optional<TimestampedOffset> offsetForTimestamp(final long timestamp) {
         ensureOpen();
+        // The end first, as in read(): every offset below it is inside the published bytes of its segment.
+        final long end = logEndOffset;
         final long start = logStartOffset;
         final Segment[] snapshot = segments;
         for (int i = Math.max(0, floorIndex(snapshot, start)); i < snapshot.length; i++) {
@@ -363,7 +365,7 @@ final class SegmentedLog implements Log {
                 continue;
             }
             try {
-                final TimestampedOffset found = TimestampSearch.firstAtOrAfter(s, timestamp, start);
+                final TimestampedOffset found = TimestampSearch.firstAtOrAfter(s, timestamp, start, end);
                 if (found != null) {
                     return Optional.of(found);
                 }
@@ -377,6 +379,7 @@ final class SegmentedLog implements Log {
     @Override
     public Optional<TimestampedOffset> offsetOfMaxTimestamp() {
         ensureOpen();
+        final long end = logEndOffset;
         final long start = logStartOffset;
         final Segment[] snapshot = segments;
         TimestampedOffset best = null;
@@ -386,7 +389,7 @@ final class SegmentedLog implements Log {
                 continue;
             }
             try {
-                final TimestampedOffset candidate = TimestampSearch.maxTimestamp(s, start);
+                final TimestampedOffset candidate = TimestampSearch.maxTimestamp(s, start, end);
                 if (candidate != null && (best == null || candidate.timestamp() > best.timestamp())) {
                     best = candidate;
                 }

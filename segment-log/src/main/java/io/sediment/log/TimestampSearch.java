@@ -27,12 +27,17 @@ final class TimestampSearch {
     private TimestampSearch() {
     }
 
-    /** First record in {@code s} with offset &ge; {@code minOffset} and timestamp &ge; {@code target}, or null. */
-    static TimestampedOffset firstAtOrAfter(final Segment s, final long target, final long minOffset) {
-        // nextOffset before size: the writer publishes them the other way round, so every offset below next is
-        // inside the published bytes, and a time-index entry for a batch still being appended is seen as such.
-        final long next = s.nextOffset;
+    /**
+     * First record in {@code s} with offset &ge; {@code minOffset} and timestamp &ge; {@code target}, or null.
+     *
+     * @param logEnd the log end offset, read before this call: the writer publishes it after the segment's size,
+     *               so every offset below it lies inside the size read here, and a time-index entry for a batch
+     *               still being appended names an offset at or past it
+     */
+    static TimestampedOffset firstAtOrAfter(final Segment s, final long target, final long minOffset,
+                                            final long logEnd) {
         final int published = s.size;
+        final long next = Math.min(s.nextOffset, logEnd);
         long from = Math.max(minOffset, s.baseOffset);
         final int slot = s.timeIndex.floorSlot(target - 1);
         final long indexedOffset = slot < 0 ? -1 : s.timeIndex.offsetAt(slot);
@@ -92,10 +97,14 @@ final class TimestampSearch {
         }
     }
 
-    /** The first record with the largest timestamp among offsets &ge; {@code minOffset} in {@code s}, or null. */
-    static TimestampedOffset maxTimestamp(final Segment s, final long minOffset) {
-        final long next = s.nextOffset;
+    /**
+     * The first record with the largest timestamp among offsets &ge; {@code minOffset} in {@code s}, or null.
+     *
+     * @param logEnd the log end offset, read before this call (see {@link #firstAtOrAfter})
+     */
+    static TimestampedOffset maxTimestamp(final Segment s, final long minOffset, final long logEnd) {
         final int published = s.size;
+        final long next = Math.min(s.nextOffset, logEnd);
         final long from = Math.max(minOffset, s.baseOffset);
         if (from >= next) {
             return null;
@@ -163,7 +172,7 @@ final class TimestampSearch {
         try {
             batch.validate(size, new CRC32C(), s.dataFile);
         } catch (CorruptRecordException e) {
-            throw new CorruptRecordException(s.dataFile, position, e.getMessage());
+            throw new CorruptRecordException(s.dataFile, position, e.reason());
         }
         return batch;
     }
