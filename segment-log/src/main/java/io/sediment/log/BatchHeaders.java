@@ -86,23 +86,45 @@ final class BatchHeaders {
     static int read(final Segment s, final int position, final int end, final long expectedBase,
                     final ByteBuffer header) {
         final int size = check(s, position, end, expectedBase, header);
-        if (size >= 0) {
-            return size;
+        if (size < 0) {
+            throw failure(s, position, end, expectedBase, size, header);
         }
+        return size;
+    }
+
+    /** The header's fields for a failure message, read here so that the buffer itself is never handed to a cold call. */
+    private static CorruptRecordException failure(final Segment s, final int position, final int end,
+                                                  final long expectedBase, final int code, final ByteBuffer header) {
+        final boolean whole = code != TORN_HEADER;
+        return failure(s, position, end, expectedBase, code, whole ? header.getInt(BATCH_LENGTH_OFFSET) : 0,
+                whole ? header.get(MAGIC_OFFSET) : 0, whole ? header.getInt(LAST_OFFSET_DELTA_OFFSET) : 0,
+                whole ? header.getLong(BASE_OFFSET_OFFSET) : 0);
+    }
+
+    // The cold paths live in methods of their own and take the header's fields, never the header buffer: handing
+    // the buffer to a call the JIT does not inline would make it escape, and the read path would allocate it.
+    private static CorruptRecordException failure(final Segment s, final int position, final int end,
+                                                  final long expectedBase, final int code, final int length,
+                                                  final byte magic, final int lastOffsetDelta, final long base) {
         final String expected = expectedBase >= 0 ? " (offset " + expectedBase + " expected there)" : "";
-        final String reason = switch (size) {
-            case TORN_HEADER -> (end - position <= 0 ? "no batch: the segment's data ends at " + end
-                    : "only " + (end - position) + " bytes before the segment's end " + end + ", less than a batch header");
-            case BAD_LENGTH -> "batch length " + header.getInt(BATCH_LENGTH_OFFSET) + " is below "
-                    + MIN_BATCH_LENGTH + " or runs past the segment's end " + end;
-            case BAD_MAGIC -> "magic " + header.get(MAGIC_OFFSET) + " is not " + RecordBatchLayout.MAGIC_V2;
-            case BAD_LAST_OFFSET_DELTA -> "lastOffsetDelta " + header.getInt(LAST_OFFSET_DELTA_OFFSET)
-                    + " is negative";
-            default -> "base offset " + baseOffset(header) + (expectedBase >= 0 ? " does not follow the previous batch"
-                    : " with lastOffsetDelta " + header.getInt(LAST_OFFSET_DELTA_OFFSET)
-                    + " is outside the segment based at " + s.baseOffset);
+        final String reason = switch (code) {
+            case TORN_HEADER -> end - position <= 0 ? "no batch: the segment's data ends at " + end
+                    : "only " + (end - position) + " bytes before the segment's end " + end + ", less than a batch header";
+            case BAD_LENGTH -> "batch length " + length + " is below " + MIN_BATCH_LENGTH
+                    + " or runs past the segment's end " + end;
+            case BAD_MAGIC -> "magic " + magic + " is not " + RecordBatchLayout.MAGIC_V2;
+            case BAD_LAST_OFFSET_DELTA -> "lastOffsetDelta " + lastOffsetDelta + " is negative";
+            default -> "base offset " + base + (expectedBase >= 0 ? " does not follow the previous batch"
+                    : " with lastOffsetDelta " + lastOffsetDelta + " is outside the segment based at " + s.baseOffset);
         };
-        throw new CorruptRecordException(s.dataFile, position, reason + expected);
+        return new CorruptRecordException(s.dataFile, position, reason + expected);
+    }
+
+    private static CorruptRecordException notTheIndexedBatch(final Segment s, final int slot, final int position,
+                                                             final long base, final long last) {
+        return new CorruptRecordException(s.dataFile, position, "batch [" + base + ", " + last + "] where "
+                + s.offsetIndex.file() + " entry " + slot + " names the batch ending at offset "
+                + s.offsetIndex.offsetAt(slot));
     }
 
     /**
@@ -117,27 +139,23 @@ final class BatchHeaders {
      */
     static int seek(final Segment s, final long offset, final int end, final ByteBuffer header) {
         final int slot = s.offsetIndex.floorSlot(offset);
-        int position;
-        int size;
-        if (slot < 0) {
-            position = 0;
-            size = read(s, 0, end, s.baseOffset, header);
-        } else {
-            position = s.offsetIndex.positionAt(slot);
-            size = read(s, position, end, -1, header);
-            final long indexed = s.offsetIndex.offsetAt(slot);
-            if (lastOffset(header) != indexed) {
-                throw new CorruptRecordException(s.dataFile, position, "batch [" + baseOffset(header) + ", "
-                        + lastOffset(header) + "] where " + s.offsetIndex.file() + " entry " + slot
-                        + " names the batch ending at offset " + indexed);
+        int position = slot < 0 ? 0 : s.offsetIndex.positionAt(slot);
+        long expected = slot < 0 ? s.baseOffset : -1;
+        while (true) {
+            final int size = check(s, position, end, expected, header);
+            if (size < 0) {
+                throw failure(s, position, end, expected, size, header);
             }
-        }
-        while (lastOffset(header) < offset) {
-            final long next = lastOffset(header) + 1;
+            final long last = lastOffset(header);
+            if (expected < 0 && last != s.offsetIndex.offsetAt(slot)) {
+                throw notTheIndexedBatch(s, slot, position, baseOffset(header), last);
+            }
+            if (last >= offset) {
+                return position;
+            }
+            expected = last + 1;
             position += size;
-            size = read(s, position, end, next, header);
         }
-        return position;
     }
 
     static long baseOffset(final ByteBuffer header) {
@@ -160,4 +178,15 @@ final class BatchHeaders {
     static ByteBuffer newHeader() {
         return ByteBuffer.allocate(HEADER_SIZE);
     }
+
+    /**
+     * This thread's header buffer, for the read path: a read then allocates only its slice. (A buffer allocated per
+     * read was free only while the JIT inlined every method it is handed to, which the checks here made too big.)
+     * The read path uses it from its first header to its last and calls nothing that uses it in between.
+     */
+    static ByteBuffer threadHeader() {
+        return THREAD_HEADER.get();
+    }
+
+    private static final ThreadLocal<ByteBuffer> THREAD_HEADER = ThreadLocal.withInitial(BatchHeaders::newHeader);
 }

@@ -290,7 +290,7 @@ final class SegmentedLog implements Log {
         }
         boolean handedOver = false;
         try {
-            final ByteBuffer header = BatchHeaders.newHeader();
+            final ByteBuffer header = BatchHeaders.threadHeader();
             final int published = segment.size;
             // Headers only, each checked: from the index entry at or below the offset to the batch holding it.
             final int position = BatchHeaders.seek(segment, offset, published, header);
