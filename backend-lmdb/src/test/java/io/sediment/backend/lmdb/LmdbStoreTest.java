@@ -14,9 +14,11 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -133,6 +135,30 @@ class LmdbStoreTest {
             assertEquals(dataFile.toString(), e.file());
             assertTrue(e.getMessage().contains("corrupt data key: 4 bytes"), e.getMessage());
         }
+    }
+
+    @Test
+    void aFreeListKeyThatIsNoTransactionIdIsRefusedBeforeLmdbCanAbortTheJvm() throws IOException {
+        // The corruption fuzz zeroed one byte of a free-list key (the id of the transaction that freed the pages):
+        // the partition opened and read fine, and the next commit died in LMDB's assertion in mdb_page_dirty.
+        final Path dataFile = partitionWithData(300_000);
+        final ByteBuffer meta = ByteBuffer.allocate(2 * 4096).order(ByteOrder.nativeOrder());
+        try (FileChannel ch = FileChannel.open(dataFile, StandardOpenOption.READ)) {
+            ch.read(meta, 0);
+        }
+        // the meta page LMDB picks holds the greater transaction id (offset 144); the free list's root is at 80
+        final int picked = meta.getLong(144) >= meta.getLong(4096 + 144) ? 0 : 4096;
+        final long freeRoot = meta.getLong(picked + 80);
+        assertTrue(freeRoot > 1, "several commits leave a free list");
+        final int[] zeroed = new int[1];
+        editPages(dataFile, (pg, p) -> {
+            if (pg == freeRoot) {
+                p.putLong((p.getShort(16) & 0xFFFF) + 8, 0L); // first node's key
+                zeroed[0]++;
+            }
+        });
+        assertEquals(1, zeroed[0]);
+        assertOpenFailsNaming(dataFile, "is not a transaction id");
     }
 
     @Test
