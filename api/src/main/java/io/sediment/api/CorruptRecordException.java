@@ -4,6 +4,7 @@ package io.sediment.api;
 public class CorruptRecordException extends SedimentException {
     private final String source;
     private final long position;
+    private final String reason;
 
     /**
      * @param source where the bytes come from: a file path or a request description
@@ -13,6 +14,7 @@ public class CorruptRecordException extends SedimentException {
         super(source + " at position " + position + ": " + reason);
         this.source = source;
         this.position = position;
+        this.reason = reason;
     }
 
     public String source() {
@@ -21,5 +23,10 @@ public class CorruptRecordException extends SedimentException {
 
     public long position() {
         return position;
+    }
+
+    /** What is wrong, without the source and position (to re-report it against another source). */
+    public String reason() {
+        return reason;
     }
 }

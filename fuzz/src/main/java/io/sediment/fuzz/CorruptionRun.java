@@ -138,6 +138,9 @@ public final class CorruptionRun {
         final String did = corruptor.apply(file, fault);
         final String caseName = "#" + i + " " + (t.clean ? "clean" : "crashed") + " template, " + dir.relativize(file)
                 + " " + did;
+        // A native abort (LMDB asserts on some damage) kills the JVM before anything is reported: this file, in
+        // the temp directory the abort leaves behind beside the damaged case/, says which case it was.
+        Files.writeString(work.resolve("last-case.txt"), "seed " + seed + ", " + backend + ": " + caseName + "\n");
         final Future<Outcome> f = worker.submit(() -> openAndVerify(dir, file, kind, t, caseName, result));
         Outcome o;
         try {

@@ -1,6 +1,5 @@
 package io.sediment.log;
 
-import io.sediment.api.spi.SegmentName;
 import io.sediment.api.CorruptIndexException;
 import io.sediment.api.CorruptRecordException;
 import io.sediment.api.LogConfig;
@@ -8,12 +7,11 @@ import io.sediment.api.TopicPartition;
 import io.sediment.api.record.RecordBatch;
 import io.sediment.api.record.RecordBatchLayout;
 import io.sediment.api.spi.PartitionStore;
-import io.sediment.api.spi.SegmentFiles;
+import io.sediment.api.StorageException;
 import io.sediment.api.spi.SegmentSpec;
-import io.sediment.index.OffsetIndex;
-import io.sediment.index.TimeIndex;
 
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.CRC32C;
@@ -54,8 +52,10 @@ final class LogLoader {
      * @param cleanShutdown whether the engine found its clean-shutdown marker
      * @param recoveryPoint checkpointed offset below which everything was flushed (0 when unknown)
      * @param checkpointedLogStart checkpointed log start offset (0 when unknown)
+     * @param checkpointDirectory where the checkpoint files are, to name them in errors
      */
-    SegmentedLog load(final boolean cleanShutdown, final long recoveryPoint, final long checkpointedLogStart) {
+    SegmentedLog load(final boolean cleanShutdown, final long recoveryPoint, final long checkpointedLogStart,
+                      final Path checkpointDirectory) {
         store.purgeRetiredSegments();
         final SegmentSpec spec = SegmentedLog.segmentSpec(config);
         final long[] ids = store.segmentIds();
@@ -69,36 +69,57 @@ final class LogLoader {
             }
         }
         long truncatedAt = -1;
-        for (int i = 0; i < ids.length; i++) {
-            final long base = ids[i];
-            if (truncatedAt >= 0) {
-                // A later segment after a truncation point holds offsets that no longer follow: drop it.
-                store.retireSegment(base);
-                store.destroyRetiredSegment(base);
-                LOG.log(WARNING, "{0}: deleted segment {1} after recovery truncated the log at offset {2}",
-                        topicPartition, base, truncatedAt);
-                continue;
-            }
-            final SegmentFiles files = store.openSegment(base, spec);
-            final Segment s = new Segment(base, files,
-                    OffsetIndex.open(files.offsetIndex(), base, name(base, ".index")),
-                    TimeIndex.open(files.timeIndex(), base, name(base, ".timeindex")),
-                    env.clock().millis());
-            final boolean last = i == ids.length - 1;
-            if (i >= recoverFrom) {
-                if (!recover(s)) {
-                    truncatedAt = s.nextOffset;
+        try {
+            for (int i = 0; i < ids.length; i++) {
+                final long base = ids[i];
+                if (truncatedAt >= 0) {
+                    // A later segment after a truncation point holds offsets that no longer follow: drop it.
+                    store.retireSegment(base);
+                    store.destroyRetiredSegment(base);
+                    LOG.log(WARNING, "{0}: deleted segment {1} after recovery truncated the log at offset {2}",
+                            topicPartition, base, truncatedAt);
+                    continue;
                 }
-            } else {
-                trust(s, last ? -1 : ids[i + 1]);
+                final Segment s = Segment.over(store, base, store.openSegment(base, spec), env.clock().millis());
+                segments.add(s);
+                final boolean last = i == ids.length - 1;
+                if (i >= recoverFrom) {
+                    if (!recover(s) || (!last && s.nextOffset != ids[i + 1])) {
+                        // Cut short, or ending before the next segment begins (its tail lost while the next file
+                        // survived): offsets after it would not be dense, so the log ends here.
+                        truncatedAt = s.nextOffset;
+                    }
+                } else {
+                    trust(s, last ? -1 : ids[i + 1]);
+                }
+                if (!last && truncatedAt < 0) {
+                    // Opening reserved index space again (the SPI grows regions to the spec's capacity); give it
+                    // back so the files keep their trimmed length and the next open does not mistake zeros for
+                    // entries.
+                    SegmentedLog.seal(s);
+                }
             }
-            if (!last && truncatedAt < 0) {
-                // Opening reserved index space again (the SPI grows regions to the spec's capacity); give it back
-                // so the files keep their trimmed length and the next open does not mistake zeros for entries.
-                SegmentedLog.seal(s);
+            return finishLoad(segments, cleanShutdown, recoveryPoint, checkpointedLogStart, checkpointDirectory,
+                    truncatedAt, spec);
+        } catch (RuntimeException e) {
+            // Refused: let go of every file opened so far (the caller closes the store), giving back the index
+            // space opening reserved, so that the next open finds the indexes as they were.
+            for (Segment s : segments) {
+                try {
+                    s.offsetIndex.trim();
+                    s.timeIndex.trim();
+                } catch (RuntimeException trimFailed) {
+                    e.addSuppressed(trimFailed);
+                }
+                s.release();
             }
-            segments.add(s);
+            throw e;
         }
+    }
+
+    private SegmentedLog finishLoad(final List<Segment> segments, final boolean cleanShutdown,
+                                    final long recoveryPoint, final long checkpointedLogStart,
+                                    final Path checkpointDirectory, final long truncatedAt, final SegmentSpec spec) {
         long logStart = checkpointedLogStart;
         if (segments.isEmpty()) {
             segments.add(newSegment(Math.max(0, logStart), spec));
@@ -106,17 +127,21 @@ final class LogLoader {
             logStart = Math.max(logStart, segments.get(0).baseOffset);
         }
         final Segment active = segments.get(segments.size() - 1);
+        if (cleanShutdown) {
+            checkCleanEnd(active, recoveryPoint, logStart, checkpointDirectory);
+        }
         if (logStart > active.nextOffset) {
             // The log start offset was made durable for offsets a crash then lost: start afresh there, as Kafka
             // does, so the log start offset never moves backwards.
             LOG.log(WARNING, "{0}: log start offset {1} is beyond the recovered end {2}; starting empty at {1}",
                     topicPartition, logStart, active.nextOffset);
-            for (Segment s : segments) {
+            final List<Segment> dropped = new ArrayList<>(segments);
+            segments.clear();
+            for (Segment s : dropped) {
                 s.release();
                 store.retireSegment(s.baseOffset);
                 store.destroyRetiredSegment(s.baseOffset);
             }
-            segments.clear();
             segments.add(newSegment(logStart, spec));
         }
         final long recovered = cleanShutdown ? active.nextOffset : Math.min(recoveryPoint, active.nextOffset);
@@ -125,73 +150,134 @@ final class LogLoader {
     }
 
     private Segment newSegment(final long base, final SegmentSpec spec) {
-        final SegmentFiles files = store.createSegment(base, spec);
-        return new Segment(base, files, OffsetIndex.open(files.offsetIndex(), base, name(base, ".index")),
-                TimeIndex.open(files.timeIndex(), base, name(base, ".timeindex")), env.clock().millis());
+        return Segment.over(store, base, store.createSegment(base, spec), env.clock().millis());
     }
 
     /**
-     * A segment below the recovery point: its bytes are trusted. Its indexes are checked and rebuilt if they do not
-     * hold; its end offset and max timestamp are taken from the next segment and the time index, and for the last
-     * segment by scanning forward from the last index entry.
+     * After a clean shutdown nothing can have been lost, so two states can only be damage: a log start offset past
+     * the log end (recovery after a crash empties the log there, as Kafka always does; after a clean shutdown that
+     * would delete every segment on the word of one damaged line) and a log that ends below the recovery point
+     * close wrote (flushed records are missing: a segment cut at a batch boundary, or a damaged checkpoint).
+     * Either is refused, naming the files, and nothing is deleted.
+     */
+    private void checkCleanEnd(final Segment active, final long recoveryPoint, final long logStart,
+                               final Path checkpointDirectory) {
+        final long end = active.nextOffset;
+        if (logStart > end) {
+            throw new StorageException(checkpointDirectory.resolve(SegmentLogEngine.LOG_START_OFFSET_CHECKPOINT)
+                    .toString(), topicPartition + ": log start offset " + logStart + " is beyond the log end offset "
+                    + end + " after a clean shutdown: the checkpoint is damaged or segment files were removed;"
+                    + " refusing to delete every segment of the log");
+        }
+        if (recoveryPoint > end) {
+            throw new StorageException(active.dataFile, topicPartition + ": the log ends at offset " + end
+                    + " but it was flushed up to offset " + recoveryPoint + " ("
+                    + checkpointDirectory.resolve(SegmentLogEngine.RECOVERY_POINT_CHECKPOINT)
+                    + ") before a clean shutdown: segment data is missing or the checkpoint is damaged");
+        }
+    }
+
+    /**
+     * A segment after a clean shutdown, or below the recovery point: trusted without a CRC scan, as in Kafka, but
+     * not blindly. Its indexes must pass their sanity checks, and a cheap walk must agree with them: the first
+     * batch starts at the segment's base offset; from the last offset-index entry (whose batch must end at the
+     * offset it names) to the end of the data every header holds ({@link BatchHeaders}: length, magic, dense
+     * offsets) and the last batch ends exactly at the end of the data, and for a sealed segment at the next
+     * segment's base offset; the last time-index entry names a batch whose max timestamp it holds, and no batch
+     * walked is newer. When anything disagrees the segment is scanned in full (CRC included) and its indexes
+     * rebuilt: damaged indexes are repaired, damaged data is refused with the file and position.
+     *
+     * <p>Cost: a few header reads per segment, at most {@code index.interval.bytes} of headers after the last index
+     * entry (Kafka reads the active segment's last batches only).
      */
     private void trust(final Segment s, final long nextSegmentBase) {
         final int size = s.data.size();
         try {
             s.offsetIndex.sanityCheck(size);
             s.timeIndex.sanityCheck(size);
-            if (size > 0 && s.timeIndex.entries() == 0 && largestTimestampByHeaders(s, size) >= 0) {
-                // Sealing leaves an entry for the max timestamp whenever batches carry timestamps: this one was lost.
-                throw new CorruptIndexException(name(s.baseOffset, ".timeindex"), "empty time index for "
-                        + size + " bytes of timestamped data");
-            }
-        } catch (CorruptIndexException e) {
-            LOG.log(WARNING, "{0}: rebuilding indexes of segment {1}: {2}", topicPartition, s.baseOffset, e.getMessage());
+            checkAgainstData(s, size, nextSegmentBase);
+        } catch (CorruptIndexException | CorruptRecordException e) {
+            LOG.log(WARNING, "{0}: segment {1} failed its checks at open ({2}); scanning it and rebuilding its "
+                    + "indexes", topicPartition, s.baseOffset, e.getMessage());
             rebuild(s, false);
+            if (nextSegmentBase >= 0 && s.nextOffset != nextSegmentBase) {
+                throw new CorruptRecordException(s.dataFile, s.size, "the segment's batches end at offset "
+                        + s.nextOffset + " but the next segment starts at " + nextSegmentBase);
+            }
             return;
         }
-        long nextOffset;
-        long maxTimestamp = s.timeIndex.entries() > 0 ? s.timeIndex.lastTimestamp() : -1L;
-        long offsetOfMax = s.timeIndex.entries() > 0 ? s.timeIndex.lastOffset() : -1L;
-        if (nextSegmentBase >= 0) {
-            nextOffset = nextSegmentBase;
-        } else {
-            // Active segment after a clean shutdown: walk the headers after the last index entry.
-            final ByteBuffer header = ByteBuffer.allocate(RecordBatchLayout.HEADER_SIZE);
-            int position = s.offsetIndex.entries() > 0 ? s.offsetIndex.positionAt(s.offsetIndex.entries() - 1) : 0;
-            nextOffset = s.baseOffset;
-            while (position + RecordBatchLayout.HEADER_SIZE <= size) {
-                header.clear();
-                s.data.read(position, header);
-                final long base = header.getLong(RecordBatchLayout.BASE_OFFSET_OFFSET);
-                nextOffset = base + header.getInt(RecordBatchLayout.LAST_OFFSET_DELTA_OFFSET) + 1;
-                final long ts = header.getLong(RecordBatchLayout.MAX_TIMESTAMP_OFFSET);
-                if (ts > maxTimestamp) {
-                    maxTimestamp = ts;
-                    offsetOfMax = nextOffset - 1;
-                }
-                position += RecordBatchLayout.LOG_OVERHEAD + header.getInt(RecordBatchLayout.BATCH_LENGTH_OFFSET);
-            }
-            s.bytesSinceLastIndexEntry = size - (s.offsetIndex.entries() > 0
-                    ? s.offsetIndex.positionAt(s.offsetIndex.entries() - 1) : 0);
-        }
-        s.publish(size, nextOffset, maxTimestamp, offsetOfMax);
         setRollingTimestamp(s);
     }
 
-    /** The largest batch max timestamp in the segment, from batch headers only (-1 when no batch has one). */
-    private static long largestTimestampByHeaders(final Segment s, final int size) {
-        final ByteBuffer header = ByteBuffer.allocate(RecordBatchLayout.HEADER_SIZE);
-        long max = -1L;
-        for (int position = 0; position + RecordBatchLayout.HEADER_SIZE <= size; ) {
-            header.clear();
-            s.data.read(position, header);
-            max = Math.max(max, header.getLong(RecordBatchLayout.MAX_TIMESTAMP_OFFSET));
-            final int length = header.getInt(RecordBatchLayout.BATCH_LENGTH_OFFSET);
-            if (length <= 0) {
-                break;
+    /** The walk {@link #trust} describes; publishes the segment when everything agrees. */
+    private void checkAgainstData(final Segment s, final int size, final long nextSegmentBase) {
+        final ByteBuffer header = BatchHeaders.newHeader();
+        long nextOffset = s.baseOffset;
+        long maxTimestamp = -1L;
+        long offsetOfMax = -1L;
+        final int entries = s.offsetIndex.entries();
+        final int walkFrom = entries > 0 ? s.offsetIndex.positionAt(entries - 1) : 0;
+        if (size > 0) {
+            if (walkFrom > 0) {
+                BatchHeaders.read(s, 0, size, s.baseOffset, header);
             }
-            position += RecordBatchLayout.LOG_OVERHEAD + length;
+            int position = BatchHeaders.seek(s, entries > 0 ? s.offsetIndex.offsetAt(entries - 1) : s.baseOffset,
+                    size, header);
+            while (true) {
+                nextOffset = BatchHeaders.lastOffset(header) + 1;
+                if (BatchHeaders.maxTimestamp(header) > maxTimestamp) {
+                    maxTimestamp = BatchHeaders.maxTimestamp(header);
+                    offsetOfMax = nextOffset - 1;
+                }
+                position += BatchHeaders.size(header);
+                if (position == size) {
+                    break;
+                }
+                BatchHeaders.read(s, position, size, nextOffset, header);
+            }
+        }
+        if (nextSegmentBase >= 0 && nextOffset != nextSegmentBase) {
+            throw new CorruptRecordException(s.dataFile, size, "the segment's batches end at offset " + nextOffset
+                    + " but the next segment starts at " + nextSegmentBase);
+        }
+        if (s.timeIndex.entries() > 0) {
+            // Sealing (on roll and on close) leaves the segment's max timestamp as the last entry.
+            final long indexedTs = s.timeIndex.lastTimestamp();
+            final long indexedOffset = s.timeIndex.lastOffset();
+            if (maxTimestamp > indexedTs) {
+                throw new CorruptIndexException(s.timeIndex.file(), "last entry has timestamp " + indexedTs
+                        + " but batch ending at offset " + offsetOfMax + " has " + maxTimestamp);
+            }
+            if (indexedOffset >= nextOffset) {
+                throw new CorruptIndexException(s.timeIndex.file(), "last entry names offset " + indexedOffset
+                        + " but the segment ends at " + nextOffset);
+            }
+            final int at = BatchHeaders.seek(s, indexedOffset, size, header);
+            if (BatchHeaders.lastOffset(header) != indexedOffset || BatchHeaders.maxTimestamp(header) != indexedTs) {
+                throw new CorruptIndexException(s.timeIndex.file(), "last entry (timestamp " + indexedTs + ", offset "
+                        + indexedOffset + ") but the batch holding that offset at position " + at + " is ["
+                        + BatchHeaders.baseOffset(header) + ", " + BatchHeaders.lastOffset(header)
+                        + "] with max timestamp " + BatchHeaders.maxTimestamp(header));
+            }
+            maxTimestamp = indexedTs;
+            offsetOfMax = indexedOffset;
+        } else if (size > 0 && largestTimestampByHeaders(s, size, header) >= 0) {
+            // Sealing leaves an entry for the max timestamp whenever batches carry timestamps: this one was lost.
+            throw new CorruptIndexException(s.timeIndex.file(), "empty time index for " + size
+                    + " bytes of timestamped data");
+        }
+        s.bytesSinceLastIndexEntry = size - walkFrom;
+        s.publish(size, nextOffset, maxTimestamp, offsetOfMax);
+    }
+
+    /** The largest batch max timestamp in the segment, from checked batch headers only (-1 when none has one). */
+    private static long largestTimestampByHeaders(final Segment s, final int size, final ByteBuffer header) {
+        long max = -1L;
+        long next = s.baseOffset;
+        for (int position = 0; position < size; ) {
+            position += BatchHeaders.read(s, position, size, next, header);
+            max = Math.max(max, BatchHeaders.maxTimestamp(header));
+            next = BatchHeaders.lastOffset(header) + 1;
         }
         return max;
     }
@@ -228,9 +314,9 @@ final class LogLoader {
             final int size = RecordBatchLayout.LOG_OVERHEAD + batchLength;
             final ByteBuffer bytes = s.data.view(position, size);
             try {
-                batch.wrap(bytes, 0).validate(size, crc, name(s.baseOffset, ".log"));
+                batch.wrap(bytes, 0).validate(size, crc, s.dataFile);
             } catch (CorruptRecordException e) {
-                problem = e.getMessage();
+                problem = e.reason();
                 break;
             }
             if (batch.baseOffset() != expected || batch.lastOffsetDelta() < 0) {
@@ -267,7 +353,7 @@ final class LogLoader {
                             topicPartition, s.baseOffset, position, expected, stored - position, problem);
                 }
             } else {
-                throw new CorruptRecordException(name(s.baseOffset, ".log"), position, problem);
+                throw new CorruptRecordException(s.dataFile, position, problem);
             }
         }
         s.publish(position, expected, maxTimestamp, offsetOfMax);
@@ -277,7 +363,7 @@ final class LogLoader {
     }
 
     private void setRollingTimestamp(final Segment s) {
-        if (s.size == 0) {
+        if (s.size < RecordBatchLayout.HEADER_SIZE) {
             return;
         }
         final ByteBuffer header = ByteBuffer.allocate(RecordBatchLayout.HEADER_SIZE);
@@ -287,9 +373,5 @@ final class LogLoader {
             s.rollingBasedTimestamp = ts;
             s.hasRollingTimestampFromData = true;
         }
-    }
-
-    private String name(final long base, final String suffix) {
-        return store.name() + "/" + SegmentName.of(base) + suffix;
     }
 }

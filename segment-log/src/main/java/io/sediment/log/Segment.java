@@ -1,7 +1,9 @@
 package io.sediment.log;
 
+import io.sediment.api.spi.PartitionStore;
 import io.sediment.api.spi.SegmentData;
 import io.sediment.api.spi.SegmentFiles;
+import io.sediment.api.spi.SegmentName;
 import io.sediment.index.OffsetIndex;
 import io.sediment.index.TimeIndex;
 
@@ -23,6 +25,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class Segment {
     final long baseOffset;
+    /** Names the segment's data in errors: the backend's partition name and Kafka's file name. */
+    final String dataFile;
     final SegmentFiles files;
     final SegmentData data;
     final OffsetIndex offsetIndex;
@@ -45,15 +49,25 @@ final class Segment {
     private final AtomicInteger refs = new AtomicInteger(1);
     private volatile Runnable onFullyReleased;
 
-    Segment(final long baseOffset, final SegmentFiles files, final OffsetIndex offsetIndex, final TimeIndex timeIndex,
-            final long createdAtMs) {
+    Segment(final long baseOffset, final String dataFile, final SegmentFiles files, final OffsetIndex offsetIndex,
+            final TimeIndex timeIndex, final long createdAtMs) {
         this.baseOffset = baseOffset;
+        this.dataFile = dataFile;
         this.files = files;
         this.data = files.data();
         this.offsetIndex = offsetIndex;
         this.timeIndex = timeIndex;
         this.nextOffset = baseOffset;
         this.rollingBasedTimestamp = createdAtMs;
+    }
+
+    /** A segment over files the store just opened or created, its files named as Kafka names them. */
+    static Segment over(final PartitionStore store, final long baseOffset, final SegmentFiles files,
+                        final long createdAtMs) {
+        final String stem = store.name() + "/" + SegmentName.of(baseOffset);
+        return new Segment(baseOffset, stem + ".log", files,
+                OffsetIndex.open(files.offsetIndex(), baseOffset, stem + ".index"),
+                TimeIndex.open(files.timeIndex(), baseOffset, stem + ".timeindex"), createdAtMs);
     }
 
     /** Pins the segment for a reader; false if it is already fully released (retry with a fresh segment list). */

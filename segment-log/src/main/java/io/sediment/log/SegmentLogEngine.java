@@ -188,8 +188,14 @@ public final class SegmentLogEngine implements LogEngine {
             }
             final PartitionStore store = backendStore.openPartition(name);
             final LogConfig cfg = config.logConfigs().apply(tp);
-            final SegmentedLog log = new LogLoader(tp, store, cfg, environment).load(clean,
-                    recoveryPoints.getOrDefault(tp, 0L), logStarts.getOrDefault(tp, 0L));
+            final SegmentedLog log;
+            try {
+                log = new LogLoader(tp, store, cfg, environment).load(clean, recoveryPoints.getOrDefault(tp, 0L),
+                        logStarts.getOrDefault(tp, 0L), directory);
+            } catch (RuntimeException e) {
+                store.close();
+                throw e;
+            }
             logs.put(tp, log);
         }
         // A directory with no logs and no marker is new (or emptied), not the survivor of a crash: say so.
@@ -274,7 +280,7 @@ public final class SegmentLogEngine implements LogEngine {
             throw new LogAlreadyExistsException(tp);
         }
         final PartitionStore store = backendStore.createPartition(tp.directoryName());
-        final SegmentedLog log = new LogLoader(tp, store, cfg, environment).load(true, 0L, 0L);
+        final SegmentedLog log = new LogLoader(tp, store, cfg, environment).load(true, 0L, 0L, directory);
         logs.put(tp, log);
         return log;
     }

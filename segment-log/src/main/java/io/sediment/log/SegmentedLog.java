@@ -1,6 +1,5 @@
 package io.sediment.log;
 
-import io.sediment.api.spi.SegmentName;
 import io.sediment.api.AppendResult;
 import io.sediment.api.InvalidRecordException;
 import io.sediment.api.Log;
@@ -16,10 +15,7 @@ import io.sediment.api.record.RecordBatch;
 import io.sediment.api.record.RecordBatchLayout;
 import io.sediment.api.record.TimestampType;
 import io.sediment.api.spi.PartitionStore;
-import io.sediment.api.spi.SegmentFiles;
 import io.sediment.api.spi.SegmentSpec;
-import io.sediment.index.OffsetIndex;
-import io.sediment.index.TimeIndex;
 import io.sediment.retention.RetentionDecision;
 import io.sediment.retention.RetentionPolicy;
 import io.sediment.retention.SegmentSummary;
@@ -265,10 +261,7 @@ final class SegmentedLog implements Log {
     }
 
     private Segment createSegment(final long baseOffset) {
-        final SegmentFiles files = store.createSegment(baseOffset, segmentSpec(config));
-        final Segment s = new Segment(baseOffset, files,
-                OffsetIndex.open(files.offsetIndex(), baseOffset, indexName(baseOffset, ".index")),
-                TimeIndex.open(files.timeIndex(), baseOffset, indexName(baseOffset, ".timeindex")),
+        final Segment s = Segment.over(store, baseOffset, store.createSegment(baseOffset, segmentSpec(config)),
                 env.clock().millis());
         trackHandle(s, false);
         return s;
@@ -276,10 +269,6 @@ final class SegmentedLog implements Log {
 
     static SegmentSpec segmentSpec(final LogConfig cfg) {
         return new SegmentSpec(cfg.segmentBytes(), cfg.segmentIndexBytes() / 8 * 8, cfg.segmentIndexBytes() / 12 * 12);
-    }
-
-    String indexName(final long baseOffset, final String suffix) {
-        return store.name() + "/" + SegmentName.of(baseOffset) + suffix;
     }
 
     // ------------------------------------------------------------------------------------------------ read
@@ -301,58 +290,30 @@ final class SegmentedLog implements Log {
         }
         boolean handedOver = false;
         try {
-            final ByteBuffer header = ByteBuffer.allocate(RecordBatchLayout.HEADER_SIZE);
+            final ByteBuffer header = BatchHeaders.threadHeader();
             final int published = segment.size;
-            int position = segment.offsetIndex.lookupPosition(offset);
-            // Forward scan over headers only, to the batch whose last offset reaches the target.
-            int firstSize = -1;
-            long firstBase = -1;
-            while (position < published) {
-                readHeader(segment, position, header);
-                final int size = RecordBatchLayout.LOG_OVERHEAD + header.getInt(RecordBatchLayout.BATCH_LENGTH_OFFSET);
-                final long base = header.getLong(RecordBatchLayout.BASE_OFFSET_OFFSET);
-                final long last = base + header.getInt(RecordBatchLayout.LAST_OFFSET_DELTA_OFFSET);
-                if (last >= offset) {
-                    firstSize = size;
-                    firstBase = base;
+            // Headers only, each checked: from the index entry at or below the offset to the batch holding it.
+            final int position = BatchHeaders.seek(segment, offset, published, header);
+            final long firstBase = BatchHeaders.baseOffset(header);
+            long nextOffset = BatchHeaders.lastOffset(header) + 1;
+            int cursor = position + BatchHeaders.size(header);
+            // Whole batches only; at least the first one however large. A following header that fails its checks
+            // ends the slice before it: the read that starts there reports it, and everything before is served.
+            while (cursor < published) {
+                final int nextSize = BatchHeaders.check(segment, cursor, published, nextOffset, header);
+                if (nextSize < 0 || (long) (cursor - position) + nextSize > maxBytes) {
                     break;
                 }
-                position += size;
-            }
-            if (firstSize < 0) {
-                return new EmptySlice(end);
-            }
-            int length = firstSize;
-            long nextOffset = firstBase;
-            int cursor = position;
-            // Whole batches only; at least the first one however large.
-            while (true) {
-                readHeader(segment, cursor, header);
-                nextOffset = header.getLong(RecordBatchLayout.BASE_OFFSET_OFFSET)
-                        + header.getInt(RecordBatchLayout.LAST_OFFSET_DELTA_OFFSET) + 1;
-                cursor += RecordBatchLayout.LOG_OVERHEAD + header.getInt(RecordBatchLayout.BATCH_LENGTH_OFFSET);
-                length = cursor - position;
-                if (cursor >= published) {
-                    break;
-                }
-                readHeader(segment, cursor, header);
-                final int nextSize = RecordBatchLayout.LOG_OVERHEAD + header.getInt(RecordBatchLayout.BATCH_LENGTH_OFFSET);
-                if ((long) length + nextSize > maxBytes) {
-                    break;
-                }
+                cursor += nextSize;
+                nextOffset = BatchHeaders.lastOffset(header) + 1;
             }
             handedOver = true;
-            return new SegmentSlice(segment, position, length, firstBase, nextOffset);
+            return new SegmentSlice(segment, position, cursor - position, firstBase, nextOffset);
         } finally {
             if (!handedOver) {
                 segment.release();
             }
         }
-    }
-
-    private static void readHeader(final Segment segment, final int position, final ByteBuffer header) {
-        header.clear();
-        segment.data.read(position, header);
     }
 
     /** The segment holding {@code offset}, pinned; retries if retention releases it under us. */
@@ -394,6 +355,8 @@ final class SegmentedLog implements Log {
     @Override
     public Optional<TimestampedOffset> offsetForTimestamp(final long timestamp) {
         ensureOpen();
+        // The end first, as in read(): every offset below it is inside the published bytes of its segment.
+        final long end = logEndOffset;
         final long start = logStartOffset;
         final Segment[] snapshot = segments;
         for (int i = Math.max(0, floorIndex(snapshot, start)); i < snapshot.length; i++) {
@@ -402,7 +365,7 @@ final class SegmentedLog implements Log {
                 continue;
             }
             try {
-                final TimestampedOffset found = TimestampSearch.firstAtOrAfter(s, timestamp, start);
+                final TimestampedOffset found = TimestampSearch.firstAtOrAfter(s, timestamp, start, end);
                 if (found != null) {
                     return Optional.of(found);
                 }
@@ -416,6 +379,7 @@ final class SegmentedLog implements Log {
     @Override
     public Optional<TimestampedOffset> offsetOfMaxTimestamp() {
         ensureOpen();
+        final long end = logEndOffset;
         final long start = logStartOffset;
         final Segment[] snapshot = segments;
         TimestampedOffset best = null;
@@ -425,7 +389,7 @@ final class SegmentedLog implements Log {
                 continue;
             }
             try {
-                final TimestampedOffset candidate = TimestampSearch.maxTimestamp(s, start);
+                final TimestampedOffset candidate = TimestampSearch.maxTimestamp(s, start, end);
                 if (candidate != null && (best == null || candidate.timestamp() > best.timestamp())) {
                     best = candidate;
                 }

@@ -8,6 +8,7 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.BitSet;
 
 /**
  * Checks the structure of a {@code data.mdb} from the file, before LMDB maps it. LMDB trusts its pages: a
@@ -31,8 +32,12 @@ import java.nio.file.StandardOpenOption;
  * {@code last_pg} lies inside the file; every page reached has its own number in its header, the expected kind
  * (branch above leaf, leaf at depth 1), sane lower/upper bounds and node offsets inside the page; leaf nodes carry
  * only the flags this store uses (never {@code F_DUPDATA}); overflow runs are inside {@code last_pg}, marked as
- * overflow and as long as their value needs; free-list records are well-formed page lists. It does not (cannot:
- * LMDB keeps no checksums) detect damaged value bytes; the engine's batch CRCs do.
+ * overflow and as long as their value needs; free-list records are well-formed page lists keyed by a transaction id
+ * that exists (1 to the meta page's); no page is reached twice, and no page is both reachable and free or free twice.
+ * The last three matter because LMDB only trusts its free list at the next write: reusing a page that is still in
+ * use, or one page twice, trips an assertion in {@code mdb_page_dirty} that aborts the JVM (the corruption fuzz found
+ * it with one byte of a free-list key zeroed). It does not (cannot: LMDB keeps no checksums) detect damaged value
+ * bytes; the engine's batch CRCs do.
  *
  * <p>Cost: one read of every branch and leaf page and 16 bytes per overflow run (one per 64 KiB chunk), that is a
  * few percent of the file. Threading: a fresh instance per check, one thread.
@@ -68,6 +73,10 @@ final class LmdbFileCheck {
     private ByteBuffer[] outer;
     private ByteBuffer[] inner;
     private final ByteBuffer header = ByteBuffer.allocate(PAGE_HEADER).order(ByteOrder.nativeOrder());
+    private long txnid;
+    /** Pages reached from the trees (branch, leaf, overflow), and pages the free list names. */
+    private BitSet inUse;
+    private BitSet free;
 
     private LmdbFileCheck(final Path file, final FileChannel channel, final long fileLength) {
         this.file = file;
@@ -103,15 +112,37 @@ final class LmdbFileCheck {
         final ByteBuffer meta1 = readMeta(1, psize);
         final ByteBuffer meta = meta0.getLong(META_TXNID) >= meta1.getLong(META_TXNID) ? meta0 : meta1;
         lastPage = meta.getLong(META_LAST_PG);
+        txnid = meta.getLong(META_TXNID);
         final long used = (lastPage + 1) * pageSize;
         if (lastPage < 1 || used > fileLength || used < 0) {
             throw corrupt("LMDB data file is truncated: it has " + fileLength + " bytes but its last committed "
                     + "transaction uses " + used);
         }
+        if (lastPage >= Integer.MAX_VALUE) {
+            throw corrupt("LMDB data file of " + lastPage + " pages: more than this check can track");
+        }
+        inUse = new BitSet((int) lastPage + 1);
+        free = new BitSet((int) lastPage + 1);
         outer = pageBuffers();
         inner = pageBuffers();
         walkDb(meta, META_FREE_DB, Tree.FREE, "free list");
         walkDb(meta, META_MAIN_DB, Tree.MAIN, "main");
+        if (inUse.intersects(free)) {
+            final BitSet both = (BitSet) inUse.clone();
+            both.and(free);
+            throw corrupt("corrupt LMDB free list: page " + both.nextSetBit(0) + " is free and in use");
+        }
+    }
+
+    /** Marks {@code pages} pages from {@code pgno} as reached; a page reached twice means a damaged reference. */
+    private void markInUse(final long pgno, final long pages, final String name) {
+        for (long p = pgno; p < pgno + pages; p++) {
+            if (inUse.get((int) p)) {
+                throw corrupt("corrupt LMDB page reference in database '" + name + "': page " + p
+                        + " is reached twice");
+            }
+            inUse.set((int) p);
+        }
     }
 
     private ByteBuffer[] pageBuffers() {
@@ -158,6 +189,7 @@ final class LmdbFileCheck {
 
     private void walk(final long pgno, final int depth, final Tree tree, final String name) throws IOException {
         final ByteBuffer page = readPage(pgno, (tree == Tree.NAMED ? inner : outer)[depth], name);
+        markInUse(pgno, 1, name);
         final int flags = page.getShort(10) & 0xFFFF;
         final int expected = depth == 1 ? P_LEAF : P_BRANCH;
         if ((flags & (P_BRANCH | P_LEAF | P_OVERFLOW)) != expected || (flags & ~(P_BRANCH | P_LEAF)) != 0) {
@@ -196,11 +228,23 @@ final class LmdbFileCheck {
             if ((nodeFlags & ~allowed) != 0) {
                 throw corruptPage(pgno, name, "node " + i + " flags 0x" + Integer.toHexString(nodeFlags));
             }
+            if (tree == Tree.FREE) {
+                // Key: the id of the transaction that freed the pages. 0 is never a transaction id.
+                final long freedBy = keySize == Long.BYTES ? page.getLong(node + NODE_HEADER) : -1;
+                if (freedBy < 1 || freedBy > txnid) {
+                    throw corruptPage(pgno, name, "node " + i + " key of " + keySize + " bytes is not a transaction "
+                            + "id in [1, " + txnid + "]");
+                }
+            }
             if (big) {
                 if (dataAt + Long.BYTES > pageSize) {
                     throw corruptPage(pgno, name, "node " + i + " overflow reference outside the page");
                 }
-                checkOverflow(page.getLong(dataAt), size, name);
+                final long run = page.getLong(dataAt);
+                checkOverflow(run, size, name);
+                if (tree == Tree.FREE) {
+                    checkFreeList(readOverflowValue(run, size, name), 0, size, run, name);
+                }
             } else if (dataAt + size > pageSize) {
                 throw corruptPage(pgno, name, "node " + i + " value of " + size + " bytes outside the page");
             }
@@ -233,6 +277,19 @@ final class LmdbFileCheck {
             throw corruptPage(pgno, name, "bad overflow header (flags 0x" + Integer.toHexString(flags) + ", "
                     + (header.getInt(12) & 0xFFFFFFFFL) + " pages, expected " + pages + ")");
         }
+        markInUse(pgno, pages, name);
+    }
+
+    /** The value stored in the overflow run at {@code pgno} (checked by {@link #checkOverflow}). */
+    private ByteBuffer readOverflowValue(final long pgno, final long size, final String name) throws IOException {
+        if (size > Integer.MAX_VALUE - PAGE_HEADER) {
+            throw corruptPage(pgno, name, "overflow value of " + size + " bytes");
+        }
+        final ByteBuffer value = ByteBuffer.allocate((int) size).order(ByteOrder.nativeOrder());
+        if (channel.read(value, pgno * pageSize + PAGE_HEADER) != size) {
+            throw corruptPage(pgno, name, "short read of an overflow value");
+        }
+        return value;
     }
 
     private void checkFreeList(final ByteBuffer page, final int at, final long size, final long pgno,
@@ -245,10 +302,14 @@ final class LmdbFileCheck {
             throw corruptPage(pgno, name, "free-list record counts " + count + " pages in " + size + " bytes");
         }
         for (int i = 1; i <= count; i++) {
-            final long free = page.getLong(at + i * Long.BYTES);
-            if (free < 2 || free > lastPage) {
-                throw corruptPage(pgno, name, "free page " + free + " beyond the last page " + lastPage);
+            final long freePage = page.getLong(at + i * Long.BYTES);
+            if (freePage < 2 || freePage > lastPage) {
+                throw corruptPage(pgno, name, "free page " + freePage + " beyond the last page " + lastPage);
             }
+            if (free.get((int) freePage)) {
+                throw corruptPage(pgno, name, "free page " + freePage + " listed twice");
+            }
+            free.set((int) freePage);
         }
     }
 

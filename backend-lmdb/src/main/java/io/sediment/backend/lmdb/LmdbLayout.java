@@ -1,7 +1,10 @@
 package io.sediment.backend.lmdb;
 
+import io.sediment.api.StorageException;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Path;
 
 /**
  * The key layout of one partition's LMDB environment ({@code <dir>/lmdb/<partition>/data.mdb}): five named
@@ -113,12 +116,45 @@ final class LmdbLayout {
         return segmentKey ^ Long.MIN_VALUE;
     }
 
-    static long generationOf(final ByteBuffer dataKey) {
-        return dataKey.order(ByteOrder.BIG_ENDIAN).getLong(GENERATION_OFFSET);
+    /** The generation of a "data" key, refused naming {@code file} unless the key has the layout's length. */
+    static long generationOf(final ByteBuffer dataKey, final Path file) {
+        return checkedLength(dataKey, DATA_KEY_BYTES, file, "data key").getLong(GENERATION_OFFSET);
     }
 
-    static int chunkStartOf(final ByteBuffer dataKey) {
-        return dataKey.order(ByteOrder.BIG_ENDIAN).getInt(CHUNK_START_OFFSET);
+    /** The chunk start of a "data" key, refused naming {@code file} unless the key is whole and the start not negative. */
+    static int chunkStartOf(final ByteBuffer dataKey, final Path file) {
+        final int start = checkedLength(dataKey, DATA_KEY_BYTES, file, "data key").getInt(CHUNK_START_OFFSET);
+        if (start < 0) {
+            throw new StorageException(file.toString(), "corrupt data key: chunk start " + start + " is negative");
+        }
+        return start;
+    }
+
+    /** The generation of an "index" key, refused naming {@code file} unless the key has the layout's length. */
+    static long indexGenerationOf(final ByteBuffer indexKey, final Path file) {
+        return checkedLength(indexKey, INDEX_KEY_BYTES, file, "index key").getLong(GENERATION_OFFSET);
+    }
+
+    /**
+     * The int64 a "segments" or "retired" key or value holds, refused naming {@code file} unless it is 8 bytes.
+     *
+     * @param what names the key or value in the error
+     */
+    static long longOf(final ByteBuffer keyOrValue, final Path file, final String what) {
+        return checkedLength(keyOrValue, Long.BYTES, file, what).getLong(0);
+    }
+
+    /**
+     * LMDB keeps no checksums: a damaged page can hand back a key or value of any length (the structure check at
+     * open sees only that it fits its page). Every length the layout fixes is checked before it is read, so damage
+     * is a {@link StorageException} naming {@code data.mdb}, never an {@code IndexOutOfBoundsException}.
+     */
+    private static ByteBuffer checkedLength(final ByteBuffer b, final int length, final Path file, final String what) {
+        if (b.limit() != length) {
+            throw new StorageException(file.toString(), "corrupt " + what + ": " + b.limit() + " bytes where the layout has "
+                    + length);
+        }
+        return b.order(ByteOrder.BIG_ENDIAN);
     }
 
     /** A direct big-endian buffer for keys (lmdbjava's ByteBuffer proxy reads only direct buffers). */

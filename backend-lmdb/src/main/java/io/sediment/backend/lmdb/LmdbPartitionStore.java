@@ -18,7 +18,6 @@ import org.lmdbjava.Txn;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -197,12 +196,12 @@ final class LmdbPartitionStore implements PartitionStore {
         try (Txn<ByteBuffer> txn = env.txnRead()) {
             try (Cursor<ByteBuffer> c = segments.openCursor(txn)) {
                 for (boolean more = c.first(); more; more = c.next()) {
-                    newest = Math.max(newest, c.val().order(ByteOrder.BIG_ENDIAN).getLong(0));
+                    newest = Math.max(newest, LmdbLayout.longOf(c.val(), dataFile, "segments value"));
                 }
             }
             try (Cursor<ByteBuffer> c = retired.openCursor(txn)) {
                 if (c.last()) {
-                    newest = Math.max(newest, c.key().order(ByteOrder.BIG_ENDIAN).getLong(0));
+                    newest = Math.max(newest, LmdbLayout.longOf(c.key(), dataFile, "retired key"));
                 }
             }
         }
@@ -225,7 +224,7 @@ final class LmdbPartitionStore implements PartitionStore {
                     if (n == ids.length) {
                         ids = Arrays.copyOf(ids, n * 2);
                     }
-                    ids[n++] = LmdbLayout.segmentId(c.key().order(ByteOrder.BIG_ENDIAN).getLong(0));
+                    ids[n++] = LmdbLayout.segmentId(LmdbLayout.longOf(c.key(), dataFile, "segments key"));
                 }
             }
             return Arrays.copyOf(ids, n);
@@ -257,7 +256,7 @@ final class LmdbPartitionStore implements PartitionStore {
         ensureOpen();
         final long generation = readTxn(slot -> {
             final ByteBuffer value = segments.get(slot.txn, longKey(slot.key, segmentKey(id)));
-            return value == null ? -1L : value.order(ByteOrder.BIG_ENDIAN).getLong(0);
+            return value == null ? -1L : LmdbLayout.longOf(value, dataFile, "segments value");
         });
         if (generation < 0) {
             throw new StorageException(dataFile.toString(), "no live segment " + id + " in partition " + name);
@@ -281,7 +280,7 @@ final class LmdbPartitionStore implements PartitionStore {
                 throw new StorageException(dataFile.toString(), "no live segment " + id + " to retire in partition "
                         + name);
             }
-            final long generation = value.order(ByteOrder.BIG_ENDIAN).getLong(0);
+            final long generation = LmdbLayout.longOf(value, dataFile, "segments value");
             segments.delete(txn, key);
             retired.put(txn, longKey(LmdbLayout.keyBuffer(), generation), longValue(id));
         });
@@ -378,14 +377,14 @@ final class LmdbPartitionStore implements PartitionStore {
                 ByteBuffer keep = null;
                 int keepStart = 0;
                 if (seekFloor(c, key, generation, size)) {
-                    keepStart = chunkStartOf(c.key());
+                    keepStart = chunkStartOf(c.key(), dataFile);
                     if (keepStart < size) {
                         final ByteBuffer v = c.val();
                         keep = ByteBuffer.allocateDirect(size - keepStart).put(0, v, 0, size - keepStart);
                     }
                 }
                 while (c.get(dataKey(key, generation, keep == null ? size : keepStart), GetOp.MDB_SET_RANGE)
-                        && generationOf(c.key()) == generation) {
+                        && generationOf(c.key(), dataFile) == generation) {
                     c.delete();
                 }
                 if (keep != null) {
@@ -407,7 +406,7 @@ final class LmdbPartitionStore implements PartitionStore {
                 int p = position;
                 int done = 0;
                 ByteBuffer v = floorChunk(slot, generation, position);
-                int start = chunkStartOf(c.key());
+                int start = chunkStartOf(c.key(), dataFile);
                 while (true) {
                     final int off = p - start;
                     final int n = Math.min(v.limit() - off, length - done);
@@ -446,7 +445,7 @@ final class LmdbPartitionStore implements PartitionStore {
                 int p = position;
                 long done = 0;
                 ByteBuffer v = floorChunk(slot, generation, position);
-                int start = chunkStartOf(c.key());
+                int start = chunkStartOf(c.key(), dataFile);
                 while (true) {
                     final int off = p - start;
                     final int n = (int) Math.min(v.limit() - off, length - done);
@@ -628,7 +627,7 @@ final class LmdbPartitionStore implements PartitionStore {
         if (!seekFloor(slot.cursor, slot.key, generation, Integer.MAX_VALUE)) {
             return 0;
         }
-        final int start = chunkStartOf(slot.cursor.key());
+        final int start = chunkStartOf(slot.cursor.key(), dataFile);
         final long end = (long) start + checkedChunk(slot.cursor.val(), generation, start).limit();
         if (end > Integer.MAX_VALUE) {
             throw new StorageException(dataFile.toString(), "corrupt chunk in generation " + generation
@@ -638,14 +637,14 @@ final class LmdbPartitionStore implements PartitionStore {
     }
 
     /** Positions {@code c} on the last chunk of {@code generation} starting at or below {@code position}. */
-    private static boolean seekFloor(final Cursor<ByteBuffer> c, final ByteBuffer key, final long generation,
+    private boolean seekFloor(final Cursor<ByteBuffer> c, final ByteBuffer key, final long generation,
                                      final int position) {
         final boolean found = c.get(dataKey(key, generation, position), GetOp.MDB_SET_RANGE);
-        if (found && generationOf(c.key()) == generation && chunkStartOf(c.key()) == position) {
+        if (found && generationOf(c.key(), dataFile) == generation && chunkStartOf(c.key(), dataFile) == position) {
             return true;
         }
         final boolean moved = found ? c.prev() : c.last();
-        return moved && generationOf(c.key()) == generation;
+        return moved && generationOf(c.key(), dataFile) == generation;
     }
 
     private ByteBuffer floorChunk(final ReadSlot slot, final long generation, final int position) {
@@ -653,7 +652,7 @@ final class LmdbPartitionStore implements PartitionStore {
             throw missing(generation, position);
         }
         final ByteBuffer v = checkedChunk(slot.cursor.val(), generation, position);
-        final int start = chunkStartOf(slot.cursor.key());
+        final int start = chunkStartOf(slot.cursor.key(), dataFile);
         if (position - start >= v.limit()) {
             throw missing(generation, position);
         }
@@ -661,7 +660,7 @@ final class LmdbPartitionStore implements PartitionStore {
     }
 
     private ByteBuffer nextChunk(final Cursor<ByteBuffer> c, final long generation, final int position) {
-        if (!c.next() || generationOf(c.key()) != generation || chunkStartOf(c.key()) != position
+        if (!c.next() || generationOf(c.key(), dataFile) != generation || chunkStartOf(c.key(), dataFile) != position
                 || c.val().limit() == 0) {
             throw missing(generation, position);
         }
@@ -703,12 +702,12 @@ final class LmdbPartitionStore implements PartitionStore {
         int n = 0;
         try (Cursor<ByteBuffer> c = retired.openCursor(txn)) {
             for (boolean more = c.first(); more; more = c.next()) {
-                final long segmentId = c.val().order(ByteOrder.BIG_ENDIAN).getLong(0);
+                final long segmentId = LmdbLayout.longOf(c.val(), dataFile, "retired value");
                 if (!onlyId || segmentId == id) {
                     if (n == found.length) {
                         found = Arrays.copyOf(found, n * 2);
                     }
-                    found[n++] = c.key().order(ByteOrder.BIG_ENDIAN).getLong(0);
+                    found[n++] = LmdbLayout.longOf(c.key(), dataFile, "retired key");
                 }
             }
         }
@@ -718,13 +717,13 @@ final class LmdbPartitionStore implements PartitionStore {
     private void deleteGeneration(final Txn<ByteBuffer> txn, final long generation) {
         final ByteBuffer key = LmdbLayout.keyBuffer();
         try (Cursor<ByteBuffer> c = data.openCursor(txn)) {
-            while (c.get(dataKey(key, generation, 0), GetOp.MDB_SET_RANGE) && generationOf(c.key()) == generation) {
+            while (c.get(dataKey(key, generation, 0), GetOp.MDB_SET_RANGE) && generationOf(c.key(), dataFile) == generation) {
                 c.delete();
             }
         }
         try (Cursor<ByteBuffer> c = index.openCursor(txn)) {
             while (c.get(indexKey(key, generation, LmdbLayout.OFFSET_INDEX_KIND, 0), GetOp.MDB_SET_RANGE)
-                    && c.key().order(ByteOrder.BIG_ENDIAN).getLong(LmdbLayout.GENERATION_OFFSET) == generation) {
+                    && LmdbLayout.indexGenerationOf(c.key(), dataFile) == generation) {
                 c.delete();
             }
         }

@@ -14,9 +14,11 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -100,28 +102,63 @@ class LmdbStoreTest {
     void aLeafNodeMarkedAsDuplicateDataIsRefusedAtOpenInsteadOfCrashingLmdb() throws IOException {
         // F_DUPDATA on a node makes LMDB follow the value as a sub-database pointer: a SIGSEGV in C if it got there.
         final Path dataFile = partitionWithData(300_000);
-        int marked = 0;
-        try (RandomAccessFile f = new RandomAccessFile(dataFile.toFile(), "rw")) {
-            final byte[] page = new byte[4096];
-            for (long pg = 2; pg < f.length() / page.length; pg++) {
-                f.seek(pg * page.length);
-                f.readFully(page);
-                final ByteBuffer p = ByteBuffer.wrap(page).order(ByteOrder.nativeOrder());
-                if (p.getLong(0) != pg || p.getShort(10) != 2) {
-                    continue; // not a leaf page
-                }
-                final int keys = ((p.getShort(12) & 0xFFFF) - 16) / 2;
-                for (int i = 0; i < keys; i++) {
-                    final int node = p.getShort(16 + 2 * i) & 0xFFFF;
-                    p.putShort(node + 4, (short) (p.getShort(node + 4) | 0x04));
-                }
-                f.seek(pg * page.length);
-                f.write(page);
-                marked++;
-            }
-        }
+        final int marked = editLeafNodes(dataFile, (p, node) -> {
+            p.putShort(node + 4, (short) (p.getShort(node + 4) | 0x04));
+            return true;
+        });
         assertTrue(marked > 0);
         assertOpenFailsNaming(dataFile, "corrupt LMDB page");
+    }
+
+    @Test
+    void aDataKeyShortenedByDamageIsAStorageErrorNamingTheFileNotAnIndexOutOfBounds() throws IOException {
+        // The corruption fuzz's L1: a zeroed range left a "data" key shorter than its 12 bytes. The structure check
+        // only sees that the node fits its page; reading the generation out of it threw IndexOutOfBoundsException.
+        final Path dataFile = dir.resolve("lmdb").resolve("t-0").resolve("data.mdb");
+        try (BackendStore store = new LmdbStorageBackend(ONE_MIB).open(dir);
+             PartitionStore partition = store.createPartition("t-0");
+             SegmentFiles segment = partition.createSegment(0, SPEC)) {
+            append(segment.data(), 9, 500); // one small chunk, stored inline in its leaf node
+            segment.data().flush();
+        }
+        final int shortened = editLeafNodes(dataFile, (p, node) -> {
+            if (p.getShort(node + 6) != LmdbLayout.DATA_KEY_BYTES) {
+                return false;
+            }
+            p.putShort(node + 6, (short) 4); // mn_ksize
+            return true;
+        });
+        assertTrue(shortened > 0, "found the data key's node");
+        try (BackendStore store = new LmdbStorageBackend().open(dir);
+             PartitionStore partition = store.openPartition("t-0")) {
+            final StorageException e = assertThrows(StorageException.class, () -> partition.openSegment(0, SPEC));
+            assertEquals(dataFile.toString(), e.file());
+            assertTrue(e.getMessage().contains("corrupt data key: 4 bytes"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aFreeListKeyThatIsNoTransactionIdIsRefusedBeforeLmdbCanAbortTheJvm() throws IOException {
+        // The corruption fuzz zeroed one byte of a free-list key (the id of the transaction that freed the pages):
+        // the partition opened and read fine, and the next commit died in LMDB's assertion in mdb_page_dirty.
+        final Path dataFile = partitionWithData(300_000);
+        final ByteBuffer meta = ByteBuffer.allocate(2 * 4096).order(ByteOrder.nativeOrder());
+        try (FileChannel ch = FileChannel.open(dataFile, StandardOpenOption.READ)) {
+            ch.read(meta, 0);
+        }
+        // the meta page LMDB picks holds the greater transaction id (offset 144); the free list's root is at 80
+        final int picked = meta.getLong(144) >= meta.getLong(4096 + 144) ? 0 : 4096;
+        final long freeRoot = meta.getLong(picked + 80);
+        assertTrue(freeRoot > 1, "several commits leave a free list");
+        final int[] zeroed = new int[1];
+        editPages(dataFile, (pg, p) -> {
+            if (pg == freeRoot) {
+                p.putLong((p.getShort(16) & 0xFFFF) + 8, 0L); // first node's key
+                zeroed[0]++;
+            }
+        });
+        assertEquals(1, zeroed[0]);
+        assertOpenFailsNaming(dataFile, "is not a transaction id");
     }
 
     @Test
@@ -142,21 +179,14 @@ class LmdbStoreTest {
                 dataFile = roundDir.resolve("lmdb").resolve("t-0").resolve("data.mdb");
             }
             final SplittableRandom random = new SplittableRandom(round);
-            try (RandomAccessFile f = new RandomAccessFile(dataFile.toFile(), "rw")) {
-                final byte[] page = new byte[4096];
-                for (long pg = 2; pg < f.length() / page.length; pg++) {
-                    f.seek(pg * page.length);
-                    f.readFully(page);
-                    final ByteBuffer p = ByteBuffer.wrap(page).order(ByteOrder.nativeOrder());
-                    final int flags = p.getShort(10);
-                    if (p.getLong(0) == pg && (flags == 1 || flags == 2) && random.nextInt(2) == 0) {
-                        for (int k = 0; k < 1 + random.nextInt(3); k++) {
-                            f.seek(pg * page.length + random.nextInt(page.length));
-                            f.write(random.nextInt(256));
-                        }
+            editPages(dataFile, (pg, p) -> {
+                final int flags = p.getShort(10);
+                if (p.getLong(0) == pg && (flags == 1 || flags == 2) && random.nextInt(2) == 0) {
+                    for (int k = 0; k < 1 + random.nextInt(3); k++) {
+                        p.put(random.nextInt(p.capacity()), (byte) random.nextInt(256));
                     }
                 }
-            }
+            });
             try (BackendStore store = new LmdbStorageBackend(ONE_MIB).open(roundDir);
                  PartitionStore partition = store.openPartition("t-0")) {
                 for (long id : partition.segmentIds()) {
@@ -281,6 +311,49 @@ class LmdbStoreTest {
     }
 
     // ------------------------------------------------------------------------------------------------ helpers
+
+    /** Changes a node of an LMDB leaf page in place (node = its offset in the page); true if it changed it. */
+    @FunctionalInterface
+    private interface NodeEdit {
+        boolean apply(ByteBuffer page, int node);
+    }
+
+    /** Applies {@code edit} to every node of every leaf page of {@code dataFile}; returns how many it changed. */
+    private static int editLeafNodes(final Path dataFile, final NodeEdit edit) throws IOException {
+        final int[] changed = new int[1];
+        editPages(dataFile, (pg, p) -> {
+            if (p.getLong(0) != pg || p.getShort(10) != 2) {
+                return; // not a leaf page
+            }
+            final int keys = ((p.getShort(12) & 0xFFFF) - 16) / 2;
+            for (int i = 0; i < keys; i++) {
+                if (edit.apply(p, p.getShort(16 + 2 * i) & 0xFFFF)) {
+                    changed[0]++;
+                }
+            }
+        });
+        return changed[0];
+    }
+
+    /** Changes an LMDB page in place (in LMDB's native byte order); pg is its page number. */
+    @FunctionalInterface
+    private interface PageEdit {
+        void apply(long pg, ByteBuffer page);
+    }
+
+    /** Reads every page of {@code dataFile} after the two meta pages, applies {@code edit}, writes it back. */
+    private static void editPages(final Path dataFile, final PageEdit edit) throws IOException {
+        try (RandomAccessFile f = new RandomAccessFile(dataFile.toFile(), "rw")) {
+            final byte[] page = new byte[4096];
+            for (long pg = 2; pg < f.length() / page.length; pg++) {
+                f.seek(pg * page.length);
+                f.readFully(page);
+                edit.apply(pg, ByteBuffer.wrap(page).order(ByteOrder.nativeOrder()));
+                f.seek(pg * page.length);
+                f.write(page);
+            }
+        }
+    }
 
     private Path partitionWithData(final int bytes) {
         try (BackendStore store = new LmdbStorageBackend(ONE_MIB).open(dir);

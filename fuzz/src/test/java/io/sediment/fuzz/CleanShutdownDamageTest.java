@@ -6,7 +6,6 @@ import io.sediment.api.SedimentException;
 import io.sediment.api.TimestampedOffset;
 import io.sediment.api.record.RecordBatchLayout;
 import io.sediment.log.SegmentLogEngine;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,14 +27,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * Minimal reproducers of the engine bugs the corruption fuzz found, one damage each, all on the mmap backend and
- * all behind a clean shutdown (which the engine trusts without scanning). Each test states what must hold: the open
- * or the read fails with a {@link SedimentException} naming the file, or the log serves exactly what was written.
- * They fail today; they are tagged {@code engine-bug} and excluded from the default build until the engine is fixed
- * (run them with {@code mvn -B verify -Dfuzz.excludedGroups=none -Dtest=EngineBugsTest}).
+ * The engine bugs the corruption fuzz found (README, B1–B6), one damage each, all on the mmap backend and all behind
+ * a clean shutdown (which the engine trusts without a CRC scan), kept as the fuzz's own regression tests. Each states
+ * what now holds: the open fails with a {@link SedimentException} naming the damaged file, or the log reads back
+ * exactly what was written, with a typed error at most where a read reaches damaged data; never an unchecked
+ * exception, never a wrong answer. segment-log's {@code DamagedFilesAtOpenTest} pins the exact outcome of each.
  */
-@Tag("engine-bug")
-class EngineBugsTest {
+class CleanShutdownDamageTest {
     private static final long SEED = 42;
     private static final long TS = 1_700_000_000_000L;
 
@@ -103,11 +101,12 @@ class EngineBugsTest {
     }
 
     /**
-     * B1. The clean-shutdown walk of the active segment ({@code LogLoader.trust}) trusts batch lengths: a negative
-     * one sends it to a negative position and open throws {@code IndexOutOfBoundsException} from the backend.
+     * B1. A negative batch length in the active segment. Was: the clean-shutdown walk ({@code LogLoader.trust})
+     * followed it to a negative position, and open threw {@code IndexOutOfBoundsException}. Now: the walk's header
+     * check fails, the full scan finds the bad batch, and the open is refused naming the {@code .log}.
      */
     @Test
-    void negativeBatchLengthInActiveSegmentAfterCleanShutdown() throws IOException {
+    void negativeBatchLengthInActiveSegmentIsRefused() throws IOException {
         writeAndClose(6, false);
         overwrite(segmentFile(".log"), positions.get(5) + RecordBatchLayout.BATCH_LENGTH_OFFSET,
                 ByteBuffer.allocate(4).putInt(0, -1000));
@@ -115,11 +114,11 @@ class EngineBugsTest {
     }
 
     /**
-     * B1'. Garbage appended to the active segment's {@code .log} after a clean shutdown is walked as batches: the log
-     * end offset becomes whatever the garbage says (seen: 7356512026996244249).
+     * B1'. Garbage appended to the active segment's {@code .log}. Was: walked as batches, the log end offset became
+     * whatever the garbage said (seen: 7356512026996244249). Now: refused naming the {@code .log}.
      */
     @Test
-    void garbageAfterActiveSegmentAfterCleanShutdown() throws IOException {
+    void garbageAfterActiveSegmentIsRefused() throws IOException {
         writeAndClose(6, false);
         final ByteBuffer garbage = ByteBuffer.allocate(200);
         garbage.putLong(0, 7_356_512_026_996_244_249L).putInt(8, 100).putInt(23, 5);
@@ -130,11 +129,12 @@ class EngineBugsTest {
     }
 
     /**
-     * B2. A {@code .log} cut short after a clean shutdown: the read path builds a slice from a batch length that
-     * runs past the segment's size, and {@code LogSlice.buffer()} throws {@code IndexOutOfBoundsException}.
+     * B2. A {@code .log} cut short. Was: the read path built a slice from a batch length running past the segment's
+     * size and {@code LogSlice.buffer()} threw {@code IndexOutOfBoundsException}. Now: the walk at open sees the
+     * last batch run past the end; refused naming the {@code .log}.
      */
     @Test
-    void truncatedActiveSegmentAfterCleanShutdown() throws IOException {
+    void truncatedActiveSegmentIsRefused() throws IOException {
         writeAndClose(6, false);
         try (FileChannel ch = FileChannel.open(segmentFile(".log"), StandardOpenOption.WRITE)) {
             ch.truncate(ch.size() - 10);
@@ -144,11 +144,12 @@ class EngineBugsTest {
 
     /**
      * B3. An offset-index entry whose position moved a little (still increasing, still inside the data, so
-     * {@code sanityCheck} passes) sends the read path's header scan into the middle of a batch: reads below the log
-     * end come back empty or throw {@code IndexOutOfBoundsException}.
+     * {@code sanityCheck} passes). Was: reads scanned from the middle of a batch and came back empty or threw
+     * {@code IndexOutOfBoundsException}. Now: the walk at open starts at the last entry and must find the batch it
+     * names; it does not, the data scans clean, and the indexes are rebuilt.
      */
     @Test
-    void offsetIndexPositionOffByOneAfterCleanShutdown() throws IOException {
+    void offsetIndexPositionOffByOneIsRepaired() throws IOException {
         writeAndClose(6, true);
         final Path index = segmentFile(".index");
         final ByteBuffer entry = ByteBuffer.allocate(8);
@@ -161,11 +162,12 @@ class EngineBugsTest {
     }
 
     /**
-     * B4. The sealed segment's final time-index entry (its max timestamp) is trusted after a clean shutdown: one
-     * lowered timestamp makes {@code offsetForTimestamp} skip the segment and answer a later record.
+     * B4. The sealed segment's final time-index entry (its max timestamp) lowered. Was: trusted, and
+     * {@code offsetForTimestamp} skipped the segment and answered a later record. Now: checked against the batch
+     * it names at open; the indexes are rebuilt.
      */
     @Test
-    void loweredMaxTimestampInSealedTimeIndexAfterCleanShutdown() throws IOException {
+    void loweredMaxTimestampInSealedTimeIndexIsRepaired() throws IOException {
         writeAndClose(6, true);
         final Path timeIndex = segmentFile(".timeindex");
         final long size = Files.size(timeIndex);
@@ -186,10 +188,11 @@ class EngineBugsTest {
 
     /**
      * B4'. The active segment's last time-index entry with a lower timestamp and a far too large offset (passes
-     * {@code sanityCheck}): {@code close()} throws {@code IllegalArgumentException} from {@code TimeIndex.maybeAppend} in {@code seal}.
+     * {@code sanityCheck}). Was: {@code close()} threw {@code IllegalArgumentException} from
+     * {@code TimeIndex.maybeAppend} in {@code seal}. Now: checked at open; the indexes are rebuilt.
      */
     @Test
-    void closeAfterDamagedActiveTimeIndexThrowsUnchecked() throws IOException {
+    void damagedActiveTimeIndexIsRepairedAndCloseSucceeds() throws IOException {
         writeAndClose(6, false);
         final Path timeIndex = segmentFile(".timeindex");
         // last entry (TS + 50, 24) becomes (TS + 45, 1000000): still increasing, so sanityCheck passes
@@ -198,12 +201,12 @@ class EngineBugsTest {
     }
 
     /**
-     * B5. {@code baseOffset} is outside the CRC (Kafka's layout), and after a clean shutdown nobody checks that it
-     * follows the previous batch: a flipped bit serves a batch with the wrong offsets, silently (its CRC passes).
-     * The read path reads every header it passes anyway, so continuity is free to check there.
+     * B5. A flipped bit of a {@code baseOffset}, which the CRC does not cover (Kafka's layout). Was: the batch was
+     * served with the wrong offsets and a passing CRC. Now: the read path checks that each header it walks follows
+     * the previous batch; a read reaching it throws {@code CorruptRecordException}, a slice stops before it.
      */
     @Test
-    void flippedBaseOffsetIsServedAfterCleanShutdown() throws IOException {
+    void flippedBaseOffsetIsNeverServed() throws IOException {
         writeAndClose(6, false);
         final Path log = segmentFile(".log");
         final ByteBuffer b = ByteBuffer.allocate(1);
@@ -218,12 +221,12 @@ class EngineBugsTest {
 
     /**
      * B6. A {@code log-start-offset-checkpoint} whose digit flipped to a value beyond the log end offset, after a
-     * clean shutdown (so nothing can have been lost): the engine deletes every segment and restarts empty there
-     * (as Kafka would), silently losing all data on a damaged checkpoint. After a clean shutdown a log start beyond
-     * the log end can only be damage: refuse, naming the checkpoint.
+     * clean shutdown (so nothing can have been lost). Was: every segment deleted and the log restarted empty there
+     * (as Kafka does). Now: after a clean shutdown that can only be damage; refused naming the checkpoint, and
+     * nothing is deleted.
      */
     @Test
-    void logStartCheckpointBeyondEndAfterCleanShutdownDropsEverything() throws IOException {
+    void logStartCheckpointBeyondEndIsRefusedAndKeepsTheData() throws IOException {
         writeAndClose(6, false);
         final Path checkpoint = dir.resolve("log-start-offset-checkpoint");
         Files.writeString(checkpoint, "0\n1\nfuzz 0 9000\n", StandardCharsets.UTF_8);
