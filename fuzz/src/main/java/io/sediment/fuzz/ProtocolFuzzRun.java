@@ -194,6 +194,8 @@ public final class ProtocolFuzzRun {
                         canary(broker, producer, canaryConsumer, result);
                         dropFuzzTopics(admin, result);
                         result.samples.add(broker.stats());
+                        System.out.printf("%d frames, %.0f s, failures %d, broker %s%n", result.frames,
+                                (System.nanoTime() - t0) / 1e9, result.failures.size(), result.last());
                     }
                 }
             }
