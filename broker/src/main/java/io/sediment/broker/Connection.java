@@ -14,9 +14,9 @@ import java.nio.channels.SocketChannel;
  * {@link TransferableChannel} kafka-clients' {@link Send}s write to.
  *
  * <p>Framing: a 4-byte big-endian size, then that many bytes of request. The size is checked against
- * {@code socket.request.max.bytes} before the request buffer is allocated. While a request is being handled or its
- * response written the connection is <em>muted</em> (not read), so pipelined requests wait in the socket buffer and
- * responses leave in request order, as Kafka does.
+ * {@code socket.request.max.bytes} before the request buffer is allocated, and the buffer grows as bytes arrive.
+ * While a request is being handled or its response written the connection is <em>muted</em> (not read), so
+ * pipelined requests wait in the socket buffer and responses leave in request order, as Kafka does.
  *
  * <p>Threading: owned by one {@link Processor}; only that processor's thread touches it.
  */
@@ -25,7 +25,9 @@ final class Connection implements TransferableChannel {
     final SocketChannel socket;
     final SelectionKey key;
     final ByteBuffer sizeBuffer = ByteBuffer.allocate(4);
+    /** The frame being received (null between frames) and the size its 4-byte prefix announced. */
     ByteBuffer payload;
+    int frameSize;
     /** The response being written, and what to release once it is written or the connection closes. */
     Send send;
     Runnable onSendDone;

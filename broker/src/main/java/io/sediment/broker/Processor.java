@@ -24,14 +24,17 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Invariants: a connection has at most one request in flight (it is muted from the moment a frame is complete
  * until its response is written); a frame larger than {@code socket.request.max.bytes}, or with a negative size,
- * closes the connection before anything is allocated; a connection idle longer than {@code connections.max.idle.ms}
- * with nothing in flight is closed.
+ * closes the connection before anything is allocated; a frame's buffer grows with the bytes received (from
+ * {@link #INITIAL_RECEIVE_BYTES}, doubling), so a connection holds at most about twice what it has sent; a
+ * connection idle longer than {@code connections.max.idle.ms} with nothing in flight is closed.
  *
  * <p>Threading: {@link #accept} and {@link #complete} may be called from any thread (they queue and wake the
  * selector); everything else runs on this processor's own thread.
  */
 final class Processor implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(Processor.class);
+    /** First receive buffer of a frame; it doubles as bytes arrive, up to the frame's size. */
+    static final int INITIAL_RECEIVE_BYTES = 64 * 1024;
 
     private final int index;
     private final Selector selector;
@@ -116,6 +119,11 @@ final class Processor implements Runnable {
                         }
                     } catch (IOException | RuntimeException e) {
                         LOG.debug("closing {}: {}", c, e.toString());
+                        close(c);
+                    } catch (OutOfMemoryError e) {
+                        // A receive buffer the heap cannot hold: this connection's request. Dropping it frees the
+                        // memory; letting the error end this thread would drop every connection it serves.
+                        LOG.warn("closing {}: no heap for its request ({})", c, e.toString());
                         close(c);
                     }
                 }
@@ -211,14 +219,27 @@ final class Processor implements Runnable {
                 close(c);
                 return;
             }
-            c.payload = ByteBuffer.allocate(size);
+            c.frameSize = size;
+            c.payload = ByteBuffer.allocate(Math.min(size, INITIAL_RECEIVE_BYTES));
         }
-        if (c.socket.read(c.payload) < 0) {
-            close(c);
-            return;
+        while (true) {
+            if (!c.payload.hasRemaining()) {
+                if (c.payload.capacity() == c.frameSize) {
+                    break;
+                }
+                c.payload = grow(c.payload, c.frameSize);
+            }
+            final int n = c.socket.read(c.payload);
+            if (n < 0) {
+                close(c);
+                return;
+            }
+            if (n == 0) {
+                break;
+            }
+            c.lastActiveNanos = now;
         }
-        c.lastActiveNanos = now;
-        if (c.payload.hasRemaining()) {
+        if (c.payload.position() < c.frameSize) {
             return;
         }
         final ByteBuffer frame = c.payload.flip();
@@ -227,6 +248,16 @@ final class Processor implements Runnable {
         c.inFlight = true;
         c.key.interestOps(0);
         requests.submit(this, c, (InetSocketAddress) c.socket.getRemoteAddress(), frame);
+    }
+
+    /**
+     * Doubles the receive buffer, up to the frame's size. Growing with what arrives, rather than allocating the
+     * announced size at once, means a client that announces a large frame and sends nothing more (or sends it
+     * slowly) holds only what it has sent: many such clients cannot exhaust the heap with four bytes each.
+     */
+    private static ByteBuffer grow(final ByteBuffer full, final int frameSize) {
+        final ByteBuffer bigger = ByteBuffer.allocate((int) Math.min(frameSize, 2L * full.capacity()));
+        return bigger.put(full.flip());
     }
 
     private void write(final Connection c, final long now) throws IOException {
