@@ -17,9 +17,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Found while fuzzing the protocol with slow senders: the broker allocated a connection's whole request buffer as
- * soon as it read the 4-byte size, so clients that announce large frames (each within
- * {@code socket.request.max.bytes}) and then send nothing more held that much heap each, until an
+ * Seen while designing the protocol fuzzer's slow-sender phase, then reproduced here: the broker allocated a
+ * connection's whole request buffer as soon as it read the 4-byte size, so clients that announce large frames
+ * (each within {@code socket.request.max.bytes}) and then send nothing more held that much heap each, until an
  * {@code OutOfMemoryError} ended a network thread and with it every connection it served. The buffer now grows
  * with the bytes that actually arrive, so an announced size costs nothing until it is sent.
  */
