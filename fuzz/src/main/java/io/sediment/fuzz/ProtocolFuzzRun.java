@@ -65,6 +65,8 @@ public final class ProtocolFuzzRun {
     static final String KEEP_TOPIC = "keep";
     static final String CANARY_TOPIC = "canary";
     static final int KEEP_RECORDS = 500;
+    /** Connections held mid-frame at a time: together they announce 4-8 times the broker's 192 MiB heap. */
+    static final int SLOW_SENDERS = 128;
 
     /** How a case's bytes are delivered. */
     enum Delivery { FAST, SLOW, CUT, PIPELINE }
@@ -87,6 +89,7 @@ public final class ProtocolFuzzRun {
         public final List<ProcessStats> samples = new ArrayList<>();
         public long canaryChecks;
         public long topicsDropped;
+        public long slowSendersHeld;
         /** What the broker held at the end (mapped data files, descriptor targets), to explain any growth. */
         public List<String> filesAtEnd = List.of();
         public long keepRecordsVerified;
@@ -106,6 +109,11 @@ public final class ProtocolFuzzRun {
             return samples.get(samples.size() - 1);
         }
 
+        /** The largest value of {@code metric} over all samples (each but the last taken with slow senders held). */
+        public long peak(final java.util.function.ToLongFunction<ProcessStats> metric) {
+            return samples.stream().mapToLong(metric).max().orElseThrow();
+        }
+
         void fail(final String message) {
             if (failures.size() < 50) {
                 failures.add(message);
@@ -117,10 +125,12 @@ public final class ProtocolFuzzRun {
             return "frames " + frames + " in " + cases + " cases, seed " + seed + ", " + String.format("%.0f s", seconds)
                     + "\n  by mutation " + byMutation + "\n  by delivery " + byDelivery + "\n  outcomes " + byOutcome
                     + "\n  close reasons " + closeReasons + "\n  error codes in answers " + errorCodes
-                    + "\n  canary checks " + canaryChecks + ", fuzz-made topics deleted " + topicsDropped + ", keep records verified " + keepRecordsVerified
+                    + "\n  canary checks " + canaryChecks + ", fuzz-made topics deleted " + topicsDropped + ", slow senders held " + slowSendersHeld + ", keep records verified " + keepRecordsVerified
                     + ", lost " + recordsLost + ", corrupt " + corruptReads
-                    + "\n  broker before " + (samples.isEmpty() ? "-" : first()) + "\n  broker after  "
-                    + (samples.isEmpty() ? "-" : last()) + "\n  failures " + failures.size()
+                    + "\n  broker first sample " + (samples.isEmpty() ? "-" : first()) + "\n  broker last sample  "
+                    + (samples.isEmpty() ? "-" : last()) + (samples.isEmpty() ? "" : String.format(
+                    "%n  broker peak: heap %.1f MiB, RSS %.1f MiB, %d fds, %d data maps", peak(ProcessStats::heapUsedBytes) / 1048576.0,
+                    peak(ProcessStats::rssKb) / 1024.0, peak(ProcessStats::openFds), peak(ProcessStats::dataMaps))) + "\n  failures " + failures.size()
                     + (failures.isEmpty() ? "" : ":\n    " + String.join("\n    ", failures));
         }
     }
@@ -181,6 +191,8 @@ public final class ProtocolFuzzRun {
                 final FrameMutator mutator = new FrameMutator(random, MAX_REQUEST_BYTES, ranges, templates.keys());
                 final StreamModel model = new StreamModel(ranges, MAX_REQUEST_BYTES);
                 canary(broker, producer, canaryConsumer, result);
+                final List<WireClient> held = new ArrayList<>();
+                holdSlowSenders(broker, templates, held, result);
                 result.samples.add(broker.stats());
                 long nextCheck = checkEvery;
                 while (result.frames < frames && result.failures.size() < 50) {
@@ -193,11 +205,15 @@ public final class ProtocolFuzzRun {
                         }
                         canary(broker, producer, canaryConsumer, result);
                         dropFuzzTopics(admin, result);
+                        // sampled while the slow senders are held: what they cost is in the figure
                         result.samples.add(broker.stats());
+                        releaseSlowSenders(held, result);
+                        holdSlowSenders(broker, templates, held, result);
                         System.out.printf("%d frames, %.0f s, failures %d, broker %s%n", result.frames,
                                 (System.nanoTime() - t0) / 1e9, result.failures.size(), result.last());
                     }
                 }
+                releaseSlowSenders(held, result);
             }
             verifyKeep(broker, result);
             result.samples.add(broker.stats());
@@ -378,6 +394,36 @@ public final class ProtocolFuzzRun {
             }
             return ranges;
         }
+    }
+
+    /**
+     * Opens {@link #SLOW_SENDERS} connections that each announce a frame of up to {@code socket.request.max.bytes}
+     * (together several times the broker's heap) and send only its first bytes, and keeps them open until the next
+     * checkpoint, while the fuzzing goes on beside them: slow senders must cost the broker only what they sent.
+     */
+    private void holdSlowSenders(final ChildBroker broker, final FrameTemplates templates, final List<WireClient> held,
+                                 final ProtocolResult result) throws IOException {
+        for (int i = 0; i < SLOW_SENDERS; i++) {
+            final byte[] start = templates.next().bytes();
+            final int sent = Math.min(start.length, 4 + random.nextInt(1000));
+            ByteBuffer.wrap(start).putInt(0, MAX_REQUEST_BYTES - random.nextInt(MAX_REQUEST_BYTES / 4));
+            final WireClient c = new WireClient(broker.address());
+            c.write(Arrays.copyOf(start, sent));
+            held.add(c);
+        }
+        result.slowSendersHeld += SLOW_SENDERS;
+    }
+
+    /** Each held connection must still be waiting for the rest of its frame: not answered, not closed. */
+    private static void releaseSlowSenders(final List<WireClient> held, final ProtocolResult result) throws IOException {
+        for (WireClient c : held) {
+            final WireClient.Read read = c.read(1);
+            if (!(read instanceof WireClient.Silent)) {
+                result.fail("a slow sender's connection was " + read + " while its frame was incomplete");
+            }
+            c.close();
+        }
+        held.clear();
     }
 
     /**
