@@ -203,7 +203,9 @@ public final class ProtocolFuzzRun {
                             result.fail("broker died after case " + result.cases + "; its log:\n" + broker.logTail());
                             break;
                         }
-                        canary(broker, producer, canaryConsumer, result);
+                        if (!canary(broker, producer, canaryConsumer, result)) {
+                            break; // the broker no longer serves real clients: every further case would time out
+                        }
                         dropFuzzTopics(admin, result);
                         // sampled while the slow senders are held: what they cost is in the figure
                         result.samples.add(broker.stats());
@@ -445,8 +447,8 @@ public final class ProtocolFuzzRun {
     }
 
     /** A record produced through the long-lived producer comes back through the long-lived consumer. */
-    private void canary(final ChildBroker broker, final KafkaProducer<byte[], byte[]> producer,
-                        final KafkaConsumer<byte[], byte[]> consumer, final ProtocolResult result) {
+    private boolean canary(final ChildBroker broker, final KafkaProducer<byte[], byte[]> producer,
+                           final KafkaConsumer<byte[], byte[]> consumer, final ProtocolResult result) {
         final byte[] value = ("canary-" + result.canaryChecks).getBytes(java.nio.charset.StandardCharsets.UTF_8);
         try {
             final RecordMetadata md = producer.send(new ProducerRecord<>(CANARY_TOPIC, 0, null, value)).get(60, TimeUnit.SECONDS);
@@ -459,7 +461,7 @@ public final class ProtocolFuzzRun {
                             result.fail("canary " + result.canaryChecks + " read back different bytes");
                         }
                         result.canaryChecks++;
-                        return;
+                        return true;
                     }
                 }
             }
@@ -468,34 +470,42 @@ public final class ProtocolFuzzRun {
             result.fail("canary " + result.canaryChecks + " failed after " + result.frames + " frames: " + e
                     + "; broker alive " + broker.alive());
         }
+        return false;
     }
 
     private void verifyKeep(final ChildBroker broker, final ProtocolResult result) {
         try (KafkaConsumer<byte[], byte[]> c = consumer(broker)) {
-            final TopicPartition tp = new TopicPartition(KEEP_TOPIC, 0);
-            c.assign(List.of(tp));
-            c.seekToBeginning(List.of(tp));
-            final long end = c.endOffsets(List.of(tp)).get(tp);
-            if (end != KEEP_RECORDS) {
-                result.fail("topic " + KEEP_TOPIC + " ends at " + end + ", not " + KEEP_RECORDS);
-            }
-            long next = 0;
-            final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (next < KEEP_RECORDS && System.nanoTime() - deadline < 0) {
-                for (ConsumerRecord<byte[], byte[]> rec : c.poll(Duration.ofMillis(200))) {
-                    if (rec.offset() != next || !Arrays.equals(rec.key(), keepKey((int) next))
-                            || !Arrays.equals(rec.value(), keepValue((int) next))) {
-                        result.corruptReads++;
-                        result.fail("kept record at offset " + rec.offset() + " (expected " + next + ") differs");
-                    }
-                    next = rec.offset() + 1;
-                    result.keepRecordsVerified++;
-                }
-            }
+            readKeep(c, result);
+        } catch (RuntimeException e) {
             result.recordsLost = KEEP_RECORDS - result.keepRecordsVerified;
-            if (result.recordsLost != 0) {
-                result.fail(result.recordsLost + " kept records not read back");
+            result.fail("reading back the kept records failed: " + e);
+        }
+    }
+
+    private void readKeep(final KafkaConsumer<byte[], byte[]> c, final ProtocolResult result) {
+        final TopicPartition tp = new TopicPartition(KEEP_TOPIC, 0);
+        c.assign(List.of(tp));
+        c.seekToBeginning(List.of(tp));
+        final long end = c.endOffsets(List.of(tp)).get(tp);
+        if (end != KEEP_RECORDS) {
+            result.fail("topic " + KEEP_TOPIC + " ends at " + end + ", not " + KEEP_RECORDS);
+        }
+        long next = 0;
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (next < KEEP_RECORDS && System.nanoTime() - deadline < 0) {
+            for (ConsumerRecord<byte[], byte[]> rec : c.poll(Duration.ofMillis(200))) {
+                if (rec.offset() != next || !Arrays.equals(rec.key(), keepKey((int) next))
+                        || !Arrays.equals(rec.value(), keepValue((int) next))) {
+                    result.corruptReads++;
+                    result.fail("kept record at offset " + rec.offset() + " (expected " + next + ") differs");
+                }
+                next = rec.offset() + 1;
+                result.keepRecordsVerified++;
             }
+        }
+        result.recordsLost = KEEP_RECORDS - result.keepRecordsVerified;
+        if (result.recordsLost != 0) {
+            result.fail(result.recordsLost + " kept records not read back");
         }
     }
 

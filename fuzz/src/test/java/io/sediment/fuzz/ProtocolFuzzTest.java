@@ -31,7 +31,7 @@ class ProtocolFuzzTest {
 
     @Test
     void damagedFramesAreAnsweredOrRefusedAndHurtNoOneElse() throws Exception {
-        final long frames = FuzzSettings.intProperty("fuzz.frames", 3000);
+        final long frames = FuzzSettings.intProperty("fuzz.frames", 2000);
         final long seed = FuzzSettings.seed();
         final int checkEvery = (int) Math.max(100, Math.min(2000, frames / 20));
         System.out.println("protocol fuzz: " + frames + " frames, seed " + seed + " (replay with -Dfuzz.seed=" + seed + ")");

@@ -33,7 +33,7 @@ class SoakTest {
 
     @Test
     void steadyLoadWithRollsAndDeletionsLosesNothingAndLeaksNothing() throws Exception {
-        final int seconds = FuzzSettings.intProperty("fuzz.soakSeconds", 25);
+        final int seconds = FuzzSettings.intProperty("fuzz.soakSeconds", 20);
         final int rate = FuzzSettings.intProperty("fuzz.soakRate", 1000);
         final long seed = FuzzSettings.seed();
         System.out.println("soak: " + seconds + " s at " + rate + " records/s, seed " + seed);
