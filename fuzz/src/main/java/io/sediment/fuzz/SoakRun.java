@@ -151,12 +151,17 @@ public final class SoakRun {
                 producer.start();
                 final Set<String> segments = new HashSet<>();
                 final long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-                final long sampleEveryMs = Math.max(250, seconds * 1000L / 60);
+                final long sampleEveryNanos = TimeUnit.MILLISECONDS.toNanos(Math.max(250, seconds * 1000L / 60));
+                long nextSample = System.nanoTime() + sampleEveryNanos;
                 while (System.nanoTime() - end < 0 && broker.alive()) {
-                    Thread.sleep(sampleEveryMs);
-                    result.sampleMillis.add((System.nanoTime() - t0) / 1_000_000);
-                    result.samples.add(broker.stats());
+                    // every 100 ms: a segment lives at least retention.ms, so none is missed in the count
+                    Thread.sleep(100);
                     segments.addAll(segmentFiles(data));
+                    if (System.nanoTime() - nextSample >= 0) {
+                        nextSample += sampleEveryNanos;
+                        result.sampleMillis.add((System.nanoTime() - t0) / 1_000_000);
+                        result.samples.add(broker.stats());
+                    }
                 }
                 producing = false;
                 producer.join(120_000);
