@@ -84,17 +84,22 @@ final class FrameTemplates {
     Template build(final ApiKeys key, final short version) {
         final RequestHeader header = new RequestHeader(key, version, random.nextInt(8) == 0 ? null : "fuzz-" + random.nextInt(100),
                 correlationId++);
-        ByteBuffer body;
+        byte[] bytes;
         try {
-            body = RequestUtils.serialize(header.data(), header.headerVersion(), content(key, version), version);
+            bytes = frame(header, content(key, version));
         } catch (RuntimeException e) {
             // a field this version cannot carry: the empty request is valid at every version
-            body = RequestUtils.serialize(header.data(), header.headerVersion(),
-                    ApiMessageType.fromApiKey(key.id).newRequest(), version);
+            bytes = frame(header, ApiMessageType.fromApiKey(key.id).newRequest());
         }
+        return new Template(key, version, bytes, 4 + header.size());
+    }
+
+    /** {@code request} serialized at the header's version after the header, with the 4-byte size in front. */
+    static byte[] frame(final RequestHeader header, final ApiMessage request) {
+        final ByteBuffer body = RequestUtils.serialize(header.data(), header.headerVersion(), request, header.apiVersion());
         final byte[] bytes = new byte[4 + body.remaining()];
         ByteBuffer.wrap(bytes).putInt(body.remaining()).put(body);
-        return new Template(key, version, bytes, 4 + header.size());
+        return bytes;
     }
 
     private ApiMessage content(final ApiKeys key, final short version) {

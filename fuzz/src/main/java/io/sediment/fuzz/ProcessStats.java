@@ -18,8 +18,9 @@ import java.util.stream.Stream;
  * @param openFds       entries of {@code /proc/self/fd}
  * @param maps          lines of {@code /proc/self/maps}
  * @param dataMaps      lines of {@code /proc/self/maps} naming a file under the data directory
+ * @param offsetsMaps   of those, files of {@code __consumer_offsets} (one mapping and one descriptor per file)
  */
-public record ProcessStats(long heapUsedBytes, long rssKb, int openFds, int maps, int dataMaps) {
+public record ProcessStats(long heapUsedBytes, long rssKb, int openFds, int maps, int dataMaps, int offsetsMaps) {
 
     /** Samples this process after a full collection; {@code dataDir} is the broker's {@code log.dirs}. */
     static ProcessStats sampleSelf(final Path dataDir) {
@@ -41,7 +42,9 @@ public record ProcessStats(long heapUsedBytes, long rssKb, int openFds, int maps
             final List<String> maps = Files.readAllLines(Path.of("/proc/self/maps"));
             final String dir = dataDir.toAbsolutePath().toString();
             final int dataMaps = (int) maps.stream().filter(l -> l.contains(dir)).count();
-            return new ProcessStats(heap, rss, fds, maps.size(), dataMaps);
+            final String offsets = dir + "/__consumer_offsets-";
+            final int offsetsMaps = (int) maps.stream().filter(l -> l.contains(offsets)).count();
+            return new ProcessStats(heap, rss, fds, maps.size(), dataMaps, offsetsMaps);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read /proc/self", e);
         }
@@ -49,21 +52,21 @@ public record ProcessStats(long heapUsedBytes, long rssKb, int openFds, int maps
 
     /** The form {@link BrokerChild} prints and {@link ChildBroker} parses. */
     String line() {
-        return "STATS " + heapUsedBytes + " " + rssKb + " " + openFds + " " + maps + " " + dataMaps;
+        return "STATS " + heapUsedBytes + " " + rssKb + " " + openFds + " " + maps + " " + dataMaps + " " + offsetsMaps;
     }
 
     static ProcessStats parse(final String line) {
         final String[] f = line.trim().split(" ");
-        if (f.length != 6 || !f[0].equals("STATS")) {
+        if (f.length != 7 || !f[0].equals("STATS")) {
             throw new IllegalArgumentException("not a stats line: " + line);
         }
         return new ProcessStats(Long.parseLong(f[1]), Long.parseLong(f[2]), Integer.parseInt(f[3]),
-                Integer.parseInt(f[4]), Integer.parseInt(f[5]));
+                Integer.parseInt(f[4]), Integer.parseInt(f[5]), Integer.parseInt(f[6]));
     }
 
     @Override
     public String toString() {
-        return String.format("heap %.1f MiB, RSS %.1f MiB, %d fds, %d maps (%d of data files)",
-                heapUsedBytes / 1048576.0, rssKb / 1024.0, openFds, maps, dataMaps);
+        return String.format("heap %.1f MiB, RSS %.1f MiB, %d fds, %d maps (%d of data files, %d of __consumer_offsets)",
+                heapUsedBytes / 1048576.0, rssKb / 1024.0, openFds, maps, dataMaps, offsetsMaps);
     }
 }

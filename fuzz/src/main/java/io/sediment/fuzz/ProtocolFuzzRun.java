@@ -9,12 +9,14 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
@@ -26,19 +28,23 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToLongFunction;
 
 /**
  * Protocol fuzzing against a real broker in a child JVM ({@link ChildBroker}): valid requests of every advertised
@@ -110,7 +116,7 @@ public final class ProtocolFuzzRun {
         }
 
         /** The largest value of {@code metric} over all samples (each but the last taken with slow senders held). */
-        public long peak(final java.util.function.ToLongFunction<ProcessStats> metric) {
+        public long peak(final ToLongFunction<ProcessStats> metric) {
             return samples.stream().mapToLong(metric).max().orElseThrow();
         }
 
@@ -182,7 +188,7 @@ public final class ProtocolFuzzRun {
                 // The first group request creates __consumer_offsets (50 logs): before the first sample, so that
                 // the samples compare like with like.
                 admin.alterConsumerGroupOffsets("fuzz-warmup", Map.of(new TopicPartition(KEEP_TOPIC, 0),
-                        new org.apache.kafka.clients.consumer.OffsetAndMetadata(0))).all().get(60, TimeUnit.SECONDS);
+                        new OffsetAndMetadata(0))).all().get(60, TimeUnit.SECONDS);
                 final TopicPartition canaryTp = new TopicPartition(CANARY_TOPIC, 0);
                 canaryConsumer.assign(List.of(canaryTp));
                 canaryConsumer.seekToBeginning(List.of(canaryTp));
@@ -327,11 +333,7 @@ public final class ProtocolFuzzRun {
                     // The connection must still serve: a valid ApiVersions on it is answered (or, after an acks=0
                     // produce that failed, the connection was closed).
                     final RequestHeader probe = new RequestHeader(ApiKeys.API_VERSIONS, (short) 3, "probe", 777_777);
-                    final ByteBuffer body = org.apache.kafka.common.requests.RequestUtils.serialize(probe.data(),
-                            probe.headerVersion(), new org.apache.kafka.common.message.ApiVersionsRequestData(), (short) 3);
-                    final byte[] frame = new byte[4 + body.remaining()];
-                    ByteBuffer.wrap(frame).putInt(body.remaining()).put(body);
-                    c.write(frame);
+                    c.write(FrameTemplates.frame(probe, new ApiVersionsRequestData()));
                     final WireClient.Read read = c.read(BOUND_MS);
                     if (read instanceof WireClient.Frame f) {
                         AbstractResponse.parseResponse(ByteBuffer.wrap(f.payload()), probe);
@@ -380,11 +382,7 @@ public final class ProtocolFuzzRun {
     private static Map<ApiKeys, short[]> advertised(final ChildBroker broker) throws IOException {
         try (WireClient c = new WireClient(broker.address())) {
             final RequestHeader h = new RequestHeader(ApiKeys.API_VERSIONS, (short) 3, "fuzz", 1);
-            final ByteBuffer body = org.apache.kafka.common.requests.RequestUtils.serialize(h.data(), h.headerVersion(),
-                    new org.apache.kafka.common.message.ApiVersionsRequestData(), (short) 3);
-            final byte[] frame = new byte[4 + body.remaining()];
-            ByteBuffer.wrap(frame).putInt(body.remaining()).put(body);
-            c.write(frame);
+            c.write(FrameTemplates.frame(h, new ApiVersionsRequestData()));
             final WireClient.Read read = c.read(60_000);
             if (!(read instanceof WireClient.Frame f)) {
                 throw new IOException("no ApiVersions answer: " + read);
@@ -434,7 +432,7 @@ public final class ProtocolFuzzRun {
      */
     private static void dropFuzzTopics(final Admin admin, final ProtocolResult result) {
         try {
-            final java.util.Set<String> extra = new java.util.HashSet<>(admin.listTopics().names().get(60, TimeUnit.SECONDS));
+            final Set<String> extra = new HashSet<>(admin.listTopics().names().get(60, TimeUnit.SECONDS));
             extra.removeAll(List.of(KEEP_TOPIC, CANARY_TOPIC, FrameTemplates.PRODUCE_TOPIC));
             if (!extra.isEmpty()) {
                 admin.deleteTopics(extra).all().get(60, TimeUnit.SECONDS);
@@ -449,7 +447,7 @@ public final class ProtocolFuzzRun {
     /** A record produced through the long-lived producer comes back through the long-lived consumer. */
     private boolean canary(final ChildBroker broker, final KafkaProducer<byte[], byte[]> producer,
                            final KafkaConsumer<byte[], byte[]> consumer, final ProtocolResult result) {
-        final byte[] value = ("canary-" + result.canaryChecks).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        final byte[] value = ("canary-" + result.canaryChecks).getBytes(StandardCharsets.UTF_8);
         try {
             final RecordMetadata md = producer.send(new ProducerRecord<>(CANARY_TOPIC, 0, null, value)).get(60, TimeUnit.SECONDS);
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -510,7 +508,7 @@ public final class ProtocolFuzzRun {
     }
 
     private static byte[] keepKey(final int i) {
-        return ("keep-" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return ("keep-" + i).getBytes(StandardCharsets.UTF_8);
     }
 
     private byte[] keepValue(final int i) {

@@ -72,6 +72,8 @@ public final class SoakRun {
         public final List<Long> sampleMillis = new ArrayList<>();
         public final List<ProcessStats> samples = new ArrayList<>();
         public final List<String> failures = new ArrayList<>();
+        /** Per log directory: data-file mappings and descriptors the broker held when the load stopped. */
+        public Map<String, String> heldAtEnd = Map.of();
         public double seconds;
 
         SoakResult(final long seed) {
@@ -82,6 +84,10 @@ public final class SoakRun {
             if (failures.size() < 50) {
                 failures.add(m);
             }
+        }
+
+        public long peak(final java.util.function.ToLongFunction<ProcessStats> metric) {
+            return samples.stream().mapToLong(metric).max().orElse(0);
         }
 
         public long lostTotal() {
@@ -97,10 +103,11 @@ public final class SoakRun {
             return String.format("%.0f s, seed %d: produced %d, acked %d (send failures %d); per group seen %s, "
                             + "duplicates %s, not seen below the retention horizon %s, lost %s; corrupt reads %d; "
                             + "consumer restarts %d; segments seen %d, deleted %d; log start offsets (sum) %d%n"
-                            + "  broker first %s%n  broker last  %s%n  failures %d%s", seconds, seed, produced, acked,
+                            + "  broker first %s%n  broker last  %s%n  held when the load stopped (maps/fds per log) %s%n"
+                            + "  failures %d%s", seconds, seed, produced, acked,
                     sendFailures, Arrays.toString(seen), Arrays.toString(duplicates), Arrays.toString(belowHorizon),
                     Arrays.toString(lost), corruptReads, consumerRestarts, segmentsSeen, segmentsDeleted, logStartOffsets,
-                    samples.isEmpty() ? "-" : samples.get(0), samples.isEmpty() ? "-" : samples.get(samples.size() - 1),
+                    samples.isEmpty() ? "-" : samples.get(0), samples.isEmpty() ? "-" : samples.get(samples.size() - 1), heldAtEnd,
                     failures.size(), failures.isEmpty() ? "" : ":\n    " + String.join("\n    ", failures));
         }
     }
@@ -163,6 +170,7 @@ public final class SoakRun {
                         result.samples.add(broker.stats());
                     }
                 }
+                result.heldAtEnd = heldByLog(broker.files(), data);
                 producing = false;
                 producer.join(120_000);
                 if (!broker.alive()) {
@@ -225,6 +233,24 @@ public final class SoakRun {
             sb.append(i == 0 ? "" : " / ").append(samples.subList(i * q, to).stream().mapToLong(metric).max().orElse(-1));
         }
         return sb.toString();
+    }
+
+    /** Groups the broker's {@code files} answer by log directory: "maps/fds" per log, for finding what grows. */
+    private static Map<String, String> heldByLog(final List<String> files, final Path data) {
+        final String root = data.toAbsolutePath() + "/";
+        final Map<String, int[]> counts = new java.util.TreeMap<>();
+        for (String line : files) {
+            final int at = line.indexOf(root);
+            if (at < 0) {
+                continue;
+            }
+            final String rest = line.substring(at + root.length());
+            final String log = rest.contains("/") ? rest.substring(0, rest.indexOf('/')) : rest;
+            counts.computeIfAbsent(log, k -> new int[2])[line.startsWith("map ") ? 0 : 1]++;
+        }
+        final Map<String, String> out = new LinkedHashMap<>();
+        counts.forEach((log, c) -> out.put(log, c[0] + "/" + c[1]));
+        return out;
     }
 
     private static List<String> segmentFiles(final Path data) throws IOException {
