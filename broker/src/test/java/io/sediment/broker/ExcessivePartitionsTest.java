@@ -27,9 +27,9 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
- * Found by protocol fuzzing (a bit flipped in CreateTopics' {@code numPartitions}): a request for millions of
- * partitions made the broker create a log per partition until it ran out of mappings, holding the catalogue lock
- * throughout. Kafka's controller refuses more than 10,000 partitions per request with {@code POLICY_VIOLATION}
+ * Seen while writing the protocol fuzzer's CreateTopics templates, reproduced here before the fix (the fuzzer then
+ * reaches it through a damaged {@code numPartitions} or {@code count}): a request for millions of partitions made
+ * the broker create a log per partition until it ran out of mappings, holding the catalogue lock throughout. Kafka's controller refuses more than 10,000 partitions per request with {@code POLICY_VIOLATION}
  * (CreateTopics: "Excessively large number of partitions per request."; CreatePartitions: "Unable to perform
  * excessively large batch operation."), before creating anything; so does the broker now.
  */
