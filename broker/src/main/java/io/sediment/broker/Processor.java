@@ -24,15 +24,15 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Invariants: a connection has at most one request in flight (it is muted from the moment a frame is complete
  * until its response is written); a frame larger than {@code socket.request.max.bytes}, or with a negative size,
- * closes the connection before anything is allocated; a connection idle longer than {@code connections.max.idle.ms}
- * with nothing in flight is closed.
+ * closes the connection before anything is allocated; a frame's buffer grows with the bytes received (from
+ * {@link Connection#INITIAL_RECEIVE_BYTES}, doubling), so a connection holds at most about twice what it has sent,
+ * plus the one buffer of at most {@link Connection#REUSED_RECEIVE_MAX} it keeps between requests; a connection idle longer than {@code connections.max.idle.ms} with nothing in flight is closed.
  *
  * <p>Threading: {@link #accept} and {@link #complete} may be called from any thread (they queue and wake the
  * selector); everything else runs on this processor's own thread.
  */
 final class Processor implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(Processor.class);
-
     private final int index;
     private final Selector selector;
     private final RequestChannel requests;
@@ -116,6 +116,11 @@ final class Processor implements Runnable {
                         }
                     } catch (IOException | RuntimeException e) {
                         LOG.debug("closing {}: {}", c, e.toString());
+                        close(c);
+                    } catch (OutOfMemoryError e) {
+                        // A receive buffer the heap cannot hold: this connection's request. Dropping it frees the
+                        // memory; letting the error end this thread would drop every connection it serves.
+                        LOG.warn("closing {}: no heap for its request ({})", c, e.toString());
                         close(c);
                     }
                 }
@@ -211,19 +216,29 @@ final class Processor implements Runnable {
                 close(c);
                 return;
             }
-            c.payload = c.receiveBuffer(size);
+            c.startFrame(size);
         }
-        if (c.socket.read(c.payload) < 0) {
-            close(c);
+        while (true) {
+            if (!c.payload.hasRemaining()) {
+                if (c.payload.position() == c.frameSize) {
+                    break;
+                }
+                c.growPayload();
+            }
+            final int n = c.socket.read(c.payload);
+            if (n < 0) {
+                close(c);
+                return;
+            }
+            if (n == 0) {
+                break;
+            }
+            c.lastActiveNanos = now;
+        }
+        if (c.payload.position() < c.frameSize) {
             return;
         }
-        c.lastActiveNanos = now;
-        if (c.payload.hasRemaining()) {
-            return;
-        }
-        final ByteBuffer frame = c.payload.flip();
-        c.payload = null;
-        c.sizeBuffer.clear();
+        final ByteBuffer frame = c.takeFrame();
         c.inFlight = true;
         c.key.interestOps(0);
         requests.submit(this, c, (InetSocketAddress) c.socket.getRemoteAddress(), frame);

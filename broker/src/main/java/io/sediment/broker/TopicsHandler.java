@@ -13,6 +13,7 @@ import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.DeleteTopicsResponseData;
 import org.apache.kafka.common.message.DescribeConfigsResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.CreatePartitionsRequest;
 import org.apache.kafka.common.requests.CreateTopicsRequest;
 import org.apache.kafka.common.requests.DeleteTopicsRequest;
@@ -26,9 +27,16 @@ import java.util.concurrent.CompletableFuture;
 /**
  * CreateTopics, DeleteTopics and CreatePartitions. One node holds one replica of each partition, so any other
  * replication factor, or an assignment naming another broker, is refused with Kafka's error and message rather
- * than silently accepted. Each topic in a request succeeds or fails on its own.
+ * than silently accepted. Each topic in a request succeeds or fails on its own, except that a request adding more
+ * than {@link #MAX_PARTITIONS_PER_REQUEST} partitions in all is refused whole, before anything is created.
  */
 final class TopicsHandler implements ApiHandler {
+    /**
+     * Kafka's controller limit ({@code QuorumController.MAX_RECORDS_PER_USER_OP}): one log per partition means a
+     * request for 2^31 partitions would otherwise create logs until the process runs out of mappings or files.
+     */
+    static final int MAX_PARTITIONS_PER_REQUEST = 10_000;
+
     private final TopicCatalog catalog;
     private final ConfigDescriber describer;
     private final FetchWaiters waiters;
@@ -64,6 +72,15 @@ final class TopicsHandler implements ApiHandler {
 
     private CreateTopicsResponseData createTopics(final CreateTopicsRequestData req, final short version) {
         final CreateTopicsResponseData data = new CreateTopicsResponseData();
+        if (requestedPartitions(req) > MAX_PARTITIONS_PER_REQUEST) {
+            for (CreateTopicsRequestData.CreatableTopic t : req.topics()) {
+                data.topics().add(new CreateTopicsResponseData.CreatableTopicResult().setName(t.name())
+                        .setNumPartitions(-1).setReplicationFactor((short) -1)
+                        .setErrorCode(Errors.POLICY_VIOLATION.code())
+                        .setErrorMessage("Excessively large number of partitions per request."));
+            }
+            return data;
+        }
         for (CreateTopicsRequestData.CreatableTopic t : req.topics()) {
             final CreateTopicsResponseData.CreatableTopicResult r = new CreateTopicsResponseData.CreatableTopicResult()
                     .setName(t.name()).setNumPartitions(-1).setReplicationFactor((short) -1);
@@ -98,6 +115,21 @@ final class TopicsHandler implements ApiHandler {
             data.topics().add(r);
         }
         return data;
+    }
+
+    /** Kafka's {@code validateTotalNumberOfPartitions}: the sum over the request, in a long so it cannot wrap. */
+    private long requestedPartitions(final CreateTopicsRequestData req) {
+        long total = 0;
+        for (CreateTopicsRequestData.CreatableTopic t : req.topics()) {
+            if (!t.assignments().isEmpty()) {
+                total += t.assignments().size();
+            } else if (t.numPartitions() == -1) {
+                total += defaultPartitions;
+            } else if (t.numPartitions() > 0) {
+                total += t.numPartitions();
+            }
+        }
+        return total;
     }
 
     private int partitionCount(final CreateTopicsRequestData.CreatableTopic t) {
@@ -168,6 +200,20 @@ final class TopicsHandler implements ApiHandler {
 
     private CreatePartitionsResponseData createPartitions(final CreatePartitionsRequestData req) {
         final CreatePartitionsResponseData data = new CreatePartitionsResponseData();
+        long added = 0;
+        for (CreatePartitionsRequestData.CreatePartitionsTopic t : req.topics()) {
+            final int current = catalog.topic(t.name()).map(TopicCatalog.Topic::partitions).orElse(t.count());
+            added += Math.max(0, (long) t.count() - current);
+        }
+        if (added > MAX_PARTITIONS_PER_REQUEST) {
+            // Kafka's controller fails the whole batch (BoundedListTooLongException) with this message.
+            for (CreatePartitionsRequestData.CreatePartitionsTopic t : req.topics()) {
+                data.results().add(new CreatePartitionsResponseData.CreatePartitionsTopicResult().setName(t.name())
+                        .setErrorCode(Errors.POLICY_VIOLATION.code())
+                        .setErrorMessage("Unable to perform excessively large batch operation."));
+            }
+            return data;
+        }
         for (CreatePartitionsRequestData.CreatePartitionsTopic t : req.topics()) {
             final CreatePartitionsResponseData.CreatePartitionsTopicResult r =
                     new CreatePartitionsResponseData.CreatePartitionsTopicResult().setName(t.name());

@@ -131,6 +131,45 @@ class ProduceConsumeTest {
         }
     }
 
+    /**
+     * One producer connection sends requests that alternate around the receive buffer's sizes (the 64 KiB first
+     * buffer, the 256 KiB one a connection keeps, frames that must grow past both): each record comes back intact,
+     * so no request was read into, or overwritten through, a buffer of another.
+     */
+    @Test
+    void requestsOfAlternatingSizesOnOneConnectionRoundTrip() throws Exception {
+        final int[] sizes = {10, 200 * 1024, 70 * 1024, 1024 * 1024, 5, 300 * 1024, 250 * 1024, 64 * 1024, 17};
+        try (BrokerFixture f = new BrokerFixture(dir, "message.max.bytes", String.valueOf(2 * 1024 * 1024))) {
+            try (Admin admin = f.admin()) {
+                admin.createTopics(List.of(new NewTopic("sizes", 1, (short) 1))).all().get();
+            }
+            // Not waiting for each send lets the producer pipeline up to five requests on its one connection, so
+            // the bytes of the next request often arrive with the end of the current one.
+            try (KafkaProducer<byte[], byte[]> p = f.producer(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 4 * 1024 * 1024,
+                    ProducerConfig.BATCH_SIZE_CONFIG, 2 * 1024 * 1024, ProducerConfig.LINGER_MS_CONFIG, 0)) {
+                final List<Future<RecordMetadata>> sent = new ArrayList<>();
+                for (int round = 0; round < 3; round++) {
+                    for (int i = 0; i < sizes.length; i++) {
+                        sent.add(p.send(new ProducerRecord<>("sizes", 0, null, value(round, i, sizes[i]))));
+                    }
+                }
+                for (Future<RecordMetadata> s : sent) {
+                    s.get();
+                }
+            }
+            try (KafkaConsumer<byte[], byte[]> c = f.consumer()) {
+                final List<ConsumerRecord<byte[], byte[]>> rs = consume(c, "sizes", 1, 3 * sizes.length).get(0);
+                assertEquals(3 * sizes.length, rs.size());
+                for (int round = 0; round < 3; round++) {
+                    for (int i = 0; i < sizes.length; i++) {
+                        assertArrayEquals(value(round, i, sizes[i]), rs.get(round * sizes.length + i).value(),
+                                "round " + round + " record " + i);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void brokerRestartInTheMiddleKeepsEveryAcknowledgedRecordOnce() throws Exception {
         try (BrokerFixture f = new BrokerFixture(dir)) {

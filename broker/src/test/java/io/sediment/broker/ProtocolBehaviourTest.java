@@ -170,6 +170,40 @@ class ProtocolBehaviourTest {
         }
     }
 
+    /** A Metadata request naming {@code count} topics {@code <prefix>-<i>}: a frame of about 20 bytes a topic. */
+    private static MetadataRequest metadataForMany(final String prefix, final int count) {
+        final MetadataRequestData d = new MetadataRequestData().setAllowAutoTopicCreation(false);
+        for (int i = 0; i < count; i++) {
+            d.topics().add(new MetadataRequestData.MetadataRequestTopic().setName(prefix + "-" + i));
+        }
+        return new MetadataRequest.Builder(d).build((short) 12);
+    }
+
+    /**
+     * Frames of alternating sizes written at once on one connection, around the receive buffer's sizes (64 KiB
+     * first, 256 KiB kept between requests, growth past both): each is answered in order with what it asked, so no
+     * frame was read past its end into the next, or into a buffer still holding another.
+     */
+    @Test
+    void pipelinedFramesOfAlternatingSizesAreEachAnsweredWhole() throws Exception {
+        final int[] topicCounts = {1, 5_000, 2, 20_000, 1, 9_000, 3, 12_000, 1};
+        try (BrokerFixture f = new BrokerFixture(dir); RawClient c = new RawClient(f.broker.boundAddress())) {
+            final java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+            for (int k = 0; k < topicCounts.length; k++) {
+                final ByteBuffer frame = c.frame(metadataForMany("t" + k, topicCounts[k]));
+                all.write(frame.array(), frame.arrayOffset() + frame.position(), frame.remaining());
+            }
+            c.write(all.toByteArray());
+            for (int k = 0; k < topicCounts.length; k++) {
+                final MetadataResponse r = (MetadataResponse) c.receive(ApiKeys.METADATA, (short) 12, k);
+                assertEquals(topicCounts[k], r.topicMetadata().size(), "request " + k);
+                final String prefix = "t" + k + "-";
+                assertTrue(r.topicMetadata().stream().allMatch(t -> t.topic().startsWith(prefix)
+                        && t.error() == Errors.UNKNOWN_TOPIC_OR_PARTITION), "request " + k);
+            }
+        }
+    }
+
     @Test
     void aLongPollWaitsForMinBytesAcrossSeveralAppends() throws Exception {
         try (BrokerFixture f = new BrokerFixture(dir);

@@ -73,6 +73,10 @@ final class RawClient implements AutoCloseable {
         return b;
     }
 
+    java.net.Socket socket() {
+        return socket;
+    }
+
     /** True when the broker closed the connection (EOF) before the read timeout. */
     boolean closedByBroker() throws IOException {
         try {
