@@ -4,6 +4,7 @@ import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
 
+import javax.imageio.ImageIO;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -55,7 +56,8 @@ final class BrokerCharts {
         }
         final Path file = dir.resolve(name + ".png");
         try {
-            BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+            // saveBitmap is deprecated in xchart 4; the engine suite writes its charts the same way.
+            ImageIO.write(BitmapEncoder.getBufferedImage(chart), "png", file.toFile());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);
         }
