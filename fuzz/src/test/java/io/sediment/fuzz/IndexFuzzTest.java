@@ -3,6 +3,7 @@ package io.sediment.fuzz;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.sediment.api.CorruptIndexException;
+import io.sediment.index.HeapIndexRegion;
 import io.sediment.index.OffsetIndex;
 import io.sediment.index.TimeIndex;
 

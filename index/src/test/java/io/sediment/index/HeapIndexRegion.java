@@ -10,7 +10,7 @@ import java.util.Arrays;
  * would keep. {@link #reopen} copies the bytes into a new region, as a restart would find them, so a test can
  * reopen after a clean close (stored = trimmed length) or after a crash (stored = the whole preallocation).
  */
-final class HeapIndexRegion implements IndexRegion {
+public final class HeapIndexRegion implements IndexRegion {
     private final ByteBuffer buffer;
     private final int storedBytes;
     private int validBytes;
@@ -21,7 +21,7 @@ final class HeapIndexRegion implements IndexRegion {
     }
 
     /** A region opened over {@code bytes}, reporting {@code storedBytes} as held at open. */
-    HeapIndexRegion(final byte[] bytes, final int storedBytes) {
+    public HeapIndexRegion(final byte[] bytes, final int storedBytes) {
         if (storedBytes < 0 || storedBytes > bytes.length) {
             throw new IllegalArgumentException("stored " + storedBytes + " of " + bytes.length);
         }
