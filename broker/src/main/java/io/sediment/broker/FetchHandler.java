@@ -39,6 +39,15 @@ final class FetchHandler implements ApiHandler {
         return Map.of(ApiKeys.FETCH, new short[]{4, 18});
     }
 
+    /**
+     * Reading is a header walk over mapped memory and answering is a zero-copy send, both cheap and lock-free; a fetch
+     * that has to wait parks in {@link FetchWaiters} and is woken on an I/O thread.
+     */
+    @Override
+    public boolean runsOnNetworkThread() {
+        return true;
+    }
+
     @Override
     public CompletableFuture<Response> handle(final InboundRequest request) {
         final FetchRequestData req = ((FetchRequest) request.body()).data();

@@ -28,8 +28,9 @@ import java.util.concurrent.TimeUnit;
  * {@link Connection#INITIAL_RECEIVE_BYTES}, doubling), so a connection holds at most about twice what it has sent,
  * plus the one buffer of at most {@link Connection#REUSED_RECEIVE_MAX} it keeps between requests; a connection idle longer than {@code connections.max.idle.ms} with nothing in flight is closed.
  *
- * <p>Threading: {@link #accept} and {@link #complete} may be called from any thread (they queue and wake the
- * selector); everything else runs on this processor's own thread.
+ * <p>Threading: {@link #accept} and {@link #complete} may be called from any thread (they queue and, from another
+ * thread, wake the selector; a completion queued by this thread itself is written before it next selects);
+ * everything else runs on this processor's own thread.
  */
 final class Processor implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(Processor.class);
@@ -42,6 +43,8 @@ final class Processor implements Runnable {
     private final Queue<Completion> completed = new ConcurrentLinkedQueue<>();
     private final Map<String, Connection> connections = new HashMap<>();
     private volatile boolean running = true;
+    /** This processor's own thread, once it runs: completions queued from it need no selector wake-up. */
+    private volatile Thread thread;
     private long nextConnectionId;
     private long nextIdleCheckNanos;
 
@@ -67,7 +70,9 @@ final class Processor implements Runnable {
      */
     void complete(final Connection connection, final Send send, final Runnable release) {
         completed.add(new Completion(connection, send, release));
-        selector.wakeup();
+        if (Thread.currentThread() != thread) {
+            selector.wakeup();
+        }
     }
 
     /** Closes the connection after the current request (a protocol error the client cannot recover from). */
@@ -96,6 +101,7 @@ final class Processor implements Runnable {
 
     @Override
     public void run() {
+        thread = Thread.currentThread();
         try {
             while (running) {
                 selector.select(300);
@@ -124,6 +130,8 @@ final class Processor implements Runnable {
                         close(c);
                     }
                 }
+                // Requests answered on this thread while reading (fetch): written now, without a selector wake-up.
+                processCompletions(now);
                 if (now - nextIdleCheckNanos >= 0) {
                     closeIdle(now);
                     nextIdleCheckNanos = now + Math.min(idleNanos, TimeUnit.SECONDS.toNanos(1));
