@@ -22,8 +22,9 @@ interface ApiHandler {
 
     /**
      * Whether {@link #handle} may run on the network thread that read the request, skipping the hand-off to an I/O
-     * thread and back. Only for handlers that never block on a lock or on I/O beyond what the network thread's own
-     * zero-copy sends already touch (mapped segment pages), and that answer in microseconds or park.
+     * thread and back. Only for handlers that never wait for another request, a long-held lock or I/O beyond what
+     * the network thread's own zero-copy sends already touch (mapped segment pages), and that answer in
+     * microseconds or park.
      */
     default boolean runsOnNetworkThread() {
         return false;
