@@ -7,12 +7,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A Java main in a child JVM, its stdout in {@code <name>.out} and its stderr in {@code <name>.err} (apart, so that
+ * A Java main in a child JVM (or a script that execs one), its stdout in {@code <name>.out} and its stderr in {@code <name>.err} (apart, so that
  * log lines never split a tool's result lines). Every child still alive when the suite's JVM
  * exits is killed by a shutdown hook, so an interrupted run leaves no broker behind.
  */
@@ -43,16 +44,26 @@ final class ChildJvm {
         command.add(String.join(java.io.File.pathSeparator, classpath));
         command.add(mainClass);
         command.addAll(args);
+        return run(command, Map.of(), workDir, name);
+    }
+
+    /**
+     * Runs {@code command} (a script that ends in {@code exec java ...}, such as {@code bin/kafka-server-start.sh}
+     * in the foreground, so that the process is the JVM) with {@code environment} added to this JVM's.
+     */
+    static ChildJvm run(final List<String> command, final Map<String, String> environment, final Path workDir,
+                        final String name) {
         final Path out = workDir.resolve(name + ".out");
         final Path err = workDir.resolve(name + ".err");
         final ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile())
                 .redirectOutput(out.toFile()).redirectError(err.toFile());
+        builder.environment().putAll(environment);
         try {
             final Process process = builder.start();
             LIVE.add(process);
             return new ChildJvm(process, out, err);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot start " + mainClass, e);
+            throw new UncheckedIOException("cannot start " + command, e);
         }
     }
 
