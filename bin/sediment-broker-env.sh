@@ -3,7 +3,10 @@
 # The caller sets ROOT (the repository root) and `set -euo pipefail`.
 #
 # sediment_broker_env sets JAVA, CLASSPATH, HEAP_OPTS, PERF_OPTS and LOG_OPTS (an array), building the broker first
-# when broker/target/classpath.txt or its jar is missing, or broker/pom.xml is newer than classpath.txt.
+# when broker/target/classpath.txt or its jar is missing, or broker/pom.xml is newer than classpath.txt. LOG_OPTS:
+# slf4j-simple (the broker, kafka-clients) and java.util.logging (the engine) both write
+# "yyyy-MM-dd HH:mm:ss,SSS ..." lines to stdout/stderr; java.util.logging through config/logging.properties and
+# LogLineFormatter (SimpleFormatter's format stays set for anyone who swaps the formatter back).
 #
 # sediment_cds_archive sets CDS_OPTS (an array: -XX:SharedArchiveFile=<archive>, or empty) after making sure the
 # archive is there and current. The archive is a JDK 17 dynamic AppCDS archive: the JVM maps the broker's classes,
@@ -41,6 +44,7 @@ sediment_broker_env() {
             "-Dorg.slf4j.simpleLogger.dateTimeFormat=yyyy-MM-dd HH:mm:ss,SSS"
             -Dorg.slf4j.simpleLogger.logFile=System.out
             -Dorg.slf4j.simpleLogger.defaultLogLevel=info
+            "-Djava.util.logging.config.file=$ROOT/config/logging.properties"
             "-Djava.util.logging.SimpleFormatter.format=%1\$tY-%1\$tm-%1\$td %1\$tH:%1\$tM:%1\$tS,%1\$tL [%3\$s] %4\$s %5\$s%6\$s%n")
 }
 
