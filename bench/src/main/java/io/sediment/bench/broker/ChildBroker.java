@@ -72,8 +72,12 @@ final class ChildBroker implements AutoCloseable {
             // As a user starts it: its own script, classpath and class-data archive. The archive is trained (or
             // found current) first, untimed, as a user's first start after a build trains it once.
             final Map<String, String> env = startScriptEnvironment(config.brokerJvm(), extraJvmFlags, runDir);
-            ChildJvm.run(List.of(config.sedimentHome().resolve(SuiteConfig.CDS_SCRIPT).toString()), env, runDir,
-                    "cds-archive").awaitOutput(300);
+            if (config.sedimentCds()) {
+                ChildJvm.run(List.of(config.sedimentHome().resolve(SuiteConfig.CDS_SCRIPT).toString()), env, runDir,
+                        "cds-archive").awaitOutput(300);
+            } else {
+                env.put("SEDIMENT_CDS", "off");
+            }
             t0 = System.nanoTime();
             jvm = ChildJvm.run(List.of(config.sedimentHome().resolve(SuiteConfig.START_SCRIPT).toString(),
                     properties.toString()), env, runDir, "broker");
@@ -117,7 +121,8 @@ final class ChildBroker implements AutoCloseable {
      * The suite's broker flags in the start script's variables, so that Sediment's JVM gets exactly them (the heap
      * flags in {@code KAFKA_HEAP_OPTS}, the rest in {@code KAFKA_JVM_PERFORMANCE_OPTS}; a blank value, not an empty
      * one, stops the script from adding its defaults), {@code extra} (JFR) in {@code KAFKA_OPTS}, this JVM's JDK,
-     * and the script's {@code server.log} in {@code runDir}.
+     * the script's {@code server.log} in {@code runDir}, and its class-data archive on (whatever this JVM's
+     * environment says).
      */
     static Map<String, String> startScriptEnvironment(final List<String> brokerJvm, final List<String> extra,
                                                       final Path runDir) {
@@ -132,6 +137,7 @@ final class ChildBroker implements AutoCloseable {
         env.put("KAFKA_OPTS", String.join(" ", extra));
         env.put("JAVA_HOME", System.getProperty("java.home"));
         env.put("LOG_DIR", runDir.toString());
+        env.put("SEDIMENT_CDS", "on");
         return env;
     }
 

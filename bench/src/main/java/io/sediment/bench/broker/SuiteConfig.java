@@ -26,10 +26,12 @@ import java.util.Set;
  * --client-jvm "..."   JVM flags of ProducerPerformance / ConsumerPerformance (-Xmx512m)
  * --jfr DIR            record a JFR profile of every Sediment broker run into DIR
  * --sediment-home DIR  the repository whose bin/kafka-server-start.sh starts Sediment (. or .., whichever has it)
+ * --sediment-cds on|off  whether that script uses its class-data archive (on; off sets SEDIMENT_CDS=off)
  * </pre>
  */
 record SuiteConfig(List<Workload> workloads, int rounds, Set<Peer> peers, Path out, List<String> classpath,
-                   List<String> brokerJvm, List<String> clientJvm, Path jfrDir, Path sedimentHome) {
+                   List<String> brokerJvm, List<String> clientJvm, Path jfrDir, Path sedimentHome,
+                   boolean sedimentCds) {
 
     /** What {@code kafka-server-start.sh} gives a broker: {@code KAFKA_HEAP_OPTS} and {@code KAFKA_JVM_PERFORMANCE_OPTS}. */
     static final String KAFKA_DEFAULT_JVM = "-Xms1g -Xmx1g -XX:+UseG1GC -XX:MaxGCPauseMillis=20 "
@@ -52,6 +54,7 @@ record SuiteConfig(List<Workload> workloads, int rounds, Set<Peer> peers, Path o
         String clientJvm = CLIENT_DEFAULT_JVM;
         Path jfr = null;
         Path sedimentHome = null;
+        boolean sedimentCds = true;
         for (int i = 0; i < args.length; i++) {
             final String option = args[i];
             if (i + 1 >= args.length) {
@@ -75,6 +78,11 @@ record SuiteConfig(List<Workload> workloads, int rounds, Set<Peer> peers, Path o
                 case "--client-jvm" -> clientJvm = value;
                 case "--jfr" -> jfr = Path.of(value);
                 case "--sediment-home" -> sedimentHome = Path.of(value);
+                case "--sediment-cds" -> sedimentCds = switch (value) {
+                    case "on" -> true;
+                    case "off" -> false;
+                    default -> throw new IllegalArgumentException("--sediment-cds is on or off: " + value);
+                };
                 default -> throw new IllegalArgumentException("unknown option " + option + " (see SuiteConfig)");
             }
         }
@@ -88,7 +96,13 @@ record SuiteConfig(List<Workload> workloads, int rounds, Set<Peer> peers, Path o
             }
         }
         return new SuiteConfig(List.copyOf(workloads), rounds, peers, out, readClasspath(classpathFile),
-                flags(brokerJvm), flags(clientJvm), jfr, sedimentHome(sedimentHome));
+                flags(brokerJvm), flags(clientJvm), jfr, sedimentHome(sedimentHome),
+                sedimentCds);
+    }
+
+    /** This configuration with Sediment's class-data archive on or off. */
+    SuiteConfig withSedimentCds(final boolean on) {
+        return new SuiteConfig(workloads, rounds, peers, out, classpath, brokerJvm, clientJvm, jfrDir, sedimentHome, on);
     }
 
     /**
