@@ -7,9 +7,17 @@
 # classpath to broker/target/classpath.txt (every build does); later runs start at once. It builds again when
 # broker/pom.xml is newer than that file; delete the file to force a rebuild after changing code.
 #
+# Class-data sharing: the first start after a build (or a JDK change) first trains an AppCDS archive in
+# broker/target/cds/ (a few seconds: a throw-away broker on an ephemeral 127.0.0.1 port in a temp dir serves a few
+# requests and stops; output in broker/target/cds/training.log), and every start passes it to the JVM with
+# -XX:SharedArchiveFile, which roughly halves the time until the broker answers. A stale archive (rebuilt jars,
+# another classpath or JDK) or a damaged one is trained again; if training fails, or the JVM cannot use the
+# archive, the broker starts without it. bin/sediment-cds-archive.sh creates it ahead of time (e.g. when
+# packaging); SEDIMENT_CDS=off turns it off. Details: bin/sediment-broker-env.sh.
+#
 # The broker runs from the repository root (so log.dirs=./data means <repo>/data) and logs to logs/server.log.
-# Environment: KAFKA_HEAP_OPTS (default -Xmx512m -Xms128m), KAFKA_JVM_PERFORMANCE_OPTS, KAFKA_OPTS,
-# JAVA_HOME, LOG_DIR (default <repo>/logs).
+# Environment: KAFKA_HEAP_OPTS (default -Xmx512m -Xms128m), KAFKA_JVM_PERFORMANCE_OPTS, KAFKA_OPTS (last, so its
+# flags win), JAVA_HOME, LOG_DIR (default <repo>/logs), SEDIMENT_CDS (on, or off).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -38,37 +46,17 @@ if [ ! -f "$CONFIG" ]; then
 fi
 CONFIG="$(cd "$(dirname "$CONFIG")" && pwd)/$(basename "$CONFIG")"
 
-CP_FILE="$ROOT/broker/target/classpath.txt"
-find_jar() {
-  ls "$ROOT"/broker/target/sediment-broker-*.jar 2>/dev/null | grep -v -e '-tests\.jar$' -e '-sources\.jar$' | head -n 1 || true
-}
-if [ ! -s "$CP_FILE" ] || [ -z "$(find_jar)" ] || [ "$ROOT/broker/pom.xml" -nt "$CP_FILE" ]; then
-  echo "Building Sediment (first run, or broker/pom.xml changed; this takes a minute)..." >&2
-  # Maven 3.8 prints bare colour resets (ESC[0m) even with -B -q; pipefail keeps its exit status.
-  (cd "$ROOT" && mvn -B -q -DskipTests -pl broker -am package 2>&1 | sed 's/\x1b\[0m//g')
-fi
-CLASSPATH="$(find_jar):$(cat "$CP_FILE")"
-
-if [ -n "${JAVA_HOME:-}" ]; then
-  JAVA="$JAVA_HOME/bin/java"
-else
-  JAVA="java"
-fi
-
-HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xmx512m -Xms128m}"
-PERF_OPTS="${KAFKA_JVM_PERFORMANCE_OPTS:--XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true}"
+# shellcheck source=bin/sediment-broker-env.sh
+. "$ROOT/bin/sediment-broker-env.sh"
+sediment_broker_env
 LOG_DIR="${LOG_DIR:-$ROOT/logs}"
 mkdir -p "$LOG_DIR"
 LOG_FILE="$LOG_DIR/server.log"
 PID_FILE="$LOG_DIR/sediment-broker.pid"
-LOG_OPTS=(-Dorg.slf4j.simpleLogger.showDateTime=true
-          "-Dorg.slf4j.simpleLogger.dateTimeFormat=yyyy-MM-dd HH:mm:ss,SSS"
-          -Dorg.slf4j.simpleLogger.logFile=System.out
-          -Dorg.slf4j.simpleLogger.defaultLogLevel=info
-          "-Djava.util.logging.SimpleFormatter.format=%1\$tY-%1\$tm-%1\$td %1\$tH:%1\$tM:%1\$tS,%1\$tL [%3\$s] %4\$s %5\$s%6\$s%n")
+sediment_cds_archive
 
 # shellcheck disable=SC2086
-CMD=("$JAVA" $HEAP_OPTS $PERF_OPTS "${LOG_OPTS[@]}" ${KAFKA_OPTS:-} -cp "$CLASSPATH"
+CMD=("$JAVA" $HEAP_OPTS $PERF_OPTS ${CDS_OPTS[@]+"${CDS_OPTS[@]}"} "${LOG_OPTS[@]}" ${KAFKA_OPTS:-} -cp "$CLASSPATH"
      io.sediment.broker.SedimentBroker "$CONFIG" "$@")
 
 cd "$ROOT"

@@ -209,23 +209,13 @@ public final class SedimentBroker implements AutoCloseable {
             System.err.println("USAGE: kafka-server-start.sh server.properties [--override property=value]*");
             System.exit(1);
         }
-        final Properties props = new Properties();
-        try (Reader r = Files.newBufferedReader(Path.of(args[0]), StandardCharsets.UTF_8)) {
-            props.load(r);
-        }
-        for (int i = 1; i < args.length; i++) {
-            if (args[i].equals("--override") && i + 1 < args.length) {
-                final String kv = args[++i];
-                final int eq = kv.indexOf('=');
-                if (eq <= 0) {
-                    System.err.println("--override expects property=value, got " + kv);
-                    System.exit(1);
-                }
-                props.setProperty(kv.substring(0, eq), kv.substring(eq + 1));
-            } else {
-                System.err.println("unknown argument " + args[i]);
-                System.exit(1);
-            }
+        final Properties props;
+        try {
+            props = loadProperties(Path.of(args[0]), List.of(args).subList(1, args.length));
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(1);
+            return;
         }
         final SedimentBroker broker;
         try {
@@ -237,6 +227,31 @@ public final class SedimentBroker implements AutoCloseable {
         }
         Runtime.getRuntime().addShutdownHook(new Thread(broker::close, "sediment-shutdown"));
         broker.awaitStop();
+    }
+
+    /**
+     * The settings {@link #main} starts with: {@code file}, then each {@code --override key=value} of {@code args}.
+     *
+     * @throws IllegalArgumentException naming an argument that is neither
+     */
+    static Properties loadProperties(final Path file, final List<String> args) throws IOException {
+        final Properties props = new Properties();
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            props.load(r);
+        }
+        for (int i = 0; i < args.size(); i++) {
+            if (args.get(i).equals("--override") && i + 1 < args.size()) {
+                final String kv = args.get(++i);
+                final int eq = kv.indexOf('=');
+                if (eq <= 0) {
+                    throw new IllegalArgumentException("--override expects property=value, got " + kv);
+                }
+                props.setProperty(kv.substring(0, eq), kv.substring(eq + 1));
+            } else {
+                throw new IllegalArgumentException("unknown argument " + args.get(i));
+            }
+        }
+        return props;
     }
 
     /** Blocks until {@link #close} has finished (the broker's threads are daemons; {@link #main} waits here). */

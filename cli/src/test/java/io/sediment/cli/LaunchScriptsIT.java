@@ -10,8 +10,11 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -89,6 +92,112 @@ class LaunchScriptsIT {
         assertTrue(verified.out.strip().matches("Verified 4 partition\\(s\\), .*: OK"), verified.toString());
     }
 
+    /**
+     * The class-data archive of {@code kafka-server-start.sh}: trained at the first start after a build, used by the
+     * next, trained again when the file is overwritten with garbage or the jars change, and never in the way of a
+     * start, even when the JVM cannot use the archive the script hands it. Whether the broker's classes came from
+     * the archive is read from the JVM's own class-loading log ({@code source: shared objects file (top)}: the
+     * dynamic archive on top of the JDK's).
+     */
+    @Test
+    void classDataArchiveIsTrainedUsedAndReplacedWhenStaleOrBroken() throws Exception {
+        final Path cds = ROOT.resolve("broker/target/cds");
+        deleteTree(cds);
+
+        final Start first = startAndStop("first");
+        assertTrue(first.err.contains("Creating the class-data archive"), first.toString());
+        assertTrue(first.fromArchive, "the first start uses the archive it trained: " + first);
+        final Path archive = onlyArchive(cds);
+        final FileTime trained = Files.getLastModifiedTime(archive);
+
+        final Start second = startAndStop("second");
+        assertFalse(second.err.contains("Creating"), "a current archive is not trained again: " + second);
+        assertTrue(second.fromArchive, second.toString());
+        assertEquals(trained, Files.getLastModifiedTime(onlyArchive(cds)));
+
+        // Garbage where the archive was: detected by its stamp, trained again, used.
+        Files.setPosixFilePermissions(archive, PosixFilePermissions.fromString("rw-r--r--"));
+        Files.write(archive, new byte[64 * 1024]);
+        final Start overwritten = startAndStop("overwritten");
+        assertTrue(overwritten.err.contains("Creating the class-data archive"), overwritten.toString());
+        assertTrue(overwritten.fromArchive, overwritten.toString());
+        assertTrue(Files.size(onlyArchive(cds)) > 64 * 1024, "a real archive replaced the garbage");
+
+        // Garbage the script cannot tell apart (its stamp rewritten to match): the JVM refuses it and starts
+        // without it, rather than not at all.
+        final Path garbage = onlyArchive(cds);
+        Files.setPosixFilePermissions(garbage, PosixFilePermissions.fromString("rw-r--r--"));
+        Files.write(garbage, "not a CDS archive".repeat(1000).getBytes(StandardCharsets.UTF_8));
+        final Result stamp = run("", "/usr/bin/stat", "-c", "%s %i %y", garbage.toString());
+        Files.writeString(Path.of(garbage + ".ok"), stamp.out, StandardCharsets.UTF_8);
+        final Start unusable = startAndStop("unusable");
+        assertFalse(unusable.err.contains("Creating"), unusable.toString());
+        assertFalse(unusable.fromArchive, "the JVM fell back to loading from the jars: " + unusable);
+
+        // A rebuilt jar (newer time on the broker's classpath): another key, a new archive, the old one removed.
+        final Path brokerJar;
+        try (var jars = Files.list(ROOT.resolve("broker/target"))) {
+            brokerJar = jars.filter(f -> f.getFileName().toString().matches("sediment-broker-.*-SNAPSHOT\\.jar"))
+                    .findFirst().orElseThrow();
+        }
+        Files.setLastModifiedTime(brokerJar, FileTime.fromMillis(System.currentTimeMillis()));
+        final Start rebuilt = startAndStop("rebuilt");
+        assertTrue(rebuilt.err.contains("Creating the class-data archive"), rebuilt.toString());
+        assertTrue(rebuilt.fromArchive, rebuilt.toString());
+        assertFalse(onlyArchive(cds).equals(garbage), "the archive's name follows the jars");
+        assertFalse(Files.exists(garbage), "the stale archive is removed");
+    }
+
+    /** What one daemon start printed and whether the broker's own main class was read from the dynamic archive. */
+    private record Start(String err, boolean fromArchive, String log) {
+        @Override
+        public String toString() {
+            return "stderr:\n" + err + "\nserver.log (first lines):\n"
+                    + String.join("\n", log.lines().limit(15).toList());
+        }
+    }
+
+    private Start startAndStop(final String name) throws Exception {
+        final int port = freePort();
+        final Path config = dir.resolve(name + ".properties");
+        Files.writeString(config, String.join("\n", "node.id=0", "listeners=PLAINTEXT://127.0.0.1:" + port,
+                "log.dirs=" + dir.resolve(name + "-data"), ""), StandardCharsets.UTF_8);
+        final Path logs = dir.resolve(name + "-logs");
+        final Map<String, String> env = Map.of("LOG_DIR", logs.toString(), "KAFKA_OPTS", "-Xlog:class+load=info");
+        final Result started = run("", env, "bin/kafka-server-start.sh", "-daemon", config.toString());
+        assertEquals(0, started.status, started.toString());
+        try {
+            awaitListening(port);
+        } finally {
+            final Result stopped = run("", env, "bin/kafka-server-stop.sh");
+            assertEquals(0, stopped.status, stopped.toString());
+        }
+        final String log = Files.readString(logs.resolve("server.log"), StandardCharsets.UTF_8);
+        assertTrue(log.contains("io.sediment.broker.SedimentBroker source: "), "no class-loading log:\n" + log);
+        return new Start(started.err,
+                log.contains("io.sediment.broker.SedimentBroker source: shared objects file (top)"), log);
+    }
+
+    private static Path onlyArchive(final Path cds) throws IOException {
+        try (var files = Files.list(cds)) {
+            final List<Path> archives = files.filter(f -> f.getFileName().toString().matches("broker-.*\\.jsa"))
+                    .toList();
+            assertEquals(1, archives.size(), archives.toString());
+            return archives.get(0);
+        }
+    }
+
+    private static void deleteTree(final Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (var paths = Files.walk(root)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
     @Test
     void stopWithoutARunningBrokerSaysSoAndFails() throws Exception {
         final Result stopped = run("", "bin/kafka-server-stop.sh");
@@ -105,6 +214,12 @@ class LaunchScriptsIT {
 
     /** Runs a script from the repository root with LOG_DIR in this test's directory, stdin from {@code input}. */
     private Result run(final String input, final String... command) throws IOException, InterruptedException {
+        return run(input, Map.of(), command);
+    }
+
+    /** As {@link #run(String, String...)}, with {@code env} added last (it may replace LOG_DIR). */
+    private Result run(final String input, final Map<String, String> env, final String... command)
+            throws IOException, InterruptedException {
         final List<String> cmd = new ArrayList<>(List.of(command));
         cmd.set(0, ROOT.resolve(command[0]).toString());
         final ProcessBuilder pb = new ProcessBuilder(cmd).directory(ROOT.toFile())
@@ -113,6 +228,7 @@ class LaunchScriptsIT {
         pb.environment().put("LOG_DIR", dir.resolve("logs").toString());
         pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
         pb.environment().put("KAFKA_HEAP_OPTS", "-Xmx256m");
+        pb.environment().putAll(env);
         final Process p = pb.start();
         p.getOutputStream().write(input.getBytes(StandardCharsets.UTF_8));
         p.getOutputStream().close();

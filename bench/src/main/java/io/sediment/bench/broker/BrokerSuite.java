@@ -188,7 +188,7 @@ public final class BrokerSuite {
         return sb.toString();
     }
 
-    private static String loadAverage() {
+    static String loadAverage() {
         try {
             final String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
             return f[0] + " " + f[1] + " " + f[2];

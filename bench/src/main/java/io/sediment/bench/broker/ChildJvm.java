@@ -7,12 +7,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A Java main in a child JVM, its stdout in {@code <name>.out} and its stderr in {@code <name>.err} (apart, so that
+ * A Java main in a child JVM (or a script that execs one), its stdout in {@code <name>.out} and its stderr in {@code <name>.err} (apart, so that
  * log lines never split a tool's result lines). Every child still alive when the suite's JVM
  * exits is killed by a shutdown hook, so an interrupted run leaves no broker behind.
  */
@@ -43,16 +44,26 @@ final class ChildJvm {
         command.add(String.join(java.io.File.pathSeparator, classpath));
         command.add(mainClass);
         command.addAll(args);
+        return run(command, Map.of(), workDir, name);
+    }
+
+    /**
+     * Runs {@code command} (a script that ends in {@code exec java ...}, such as {@code bin/kafka-server-start.sh}
+     * in the foreground, so that the process is the JVM) with {@code environment} added to this JVM's.
+     */
+    static ChildJvm run(final List<String> command, final Map<String, String> environment, final Path workDir,
+                        final String name) {
         final Path out = workDir.resolve(name + ".out");
         final Path err = workDir.resolve(name + ".err");
         final ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile())
                 .redirectOutput(out.toFile()).redirectError(err.toFile());
+        builder.environment().putAll(environment);
         try {
             final Process process = builder.start();
             LIVE.add(process);
             return new ChildJvm(process, out, err);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot start " + mainClass, e);
+            throw new UncheckedIOException("cannot start " + command, e);
         }
     }
 
@@ -100,6 +111,24 @@ final class ChildJvm {
             process.destroyForcibly();
         }
         LIVE.remove(process);
+    }
+
+    /**
+     * CPU time the child has used so far, in milliseconds: user and system time of the process and of the children
+     * it has waited for ({@code /proc/<pid>/stat} fields 14–17; for a start script that execs its JVM, the shell's
+     * {@code stat}/{@code md5sum} included). Clock ticks are taken as 10 ms (USER_HZ 100, Linux's on every common
+     * platform), so this is good to 10 ms.
+     */
+    long cpuMillis() {
+        try {
+            final String stat = Files.readString(Path.of("/proc", Long.toString(pid()), "stat"));
+            final String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            // f[0] is field 3 (state): utime, stime, cutime, cstime are fields 14-17.
+            return 10 * (Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14]));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read /proc/" + pid() + "/stat (is the child alive? "
+                    + isAlive() + ")", e);
+        }
     }
 
     /** The child's output files and their last lines, for an error message. */

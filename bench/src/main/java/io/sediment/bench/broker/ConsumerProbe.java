@@ -33,9 +33,11 @@ import java.util.regex.Pattern;
  * <pre>
  * java -cp "bench/target/classes:$(cat bench/target/broker-suite-classpath.txt)" io.sediment.bench.broker.ConsumerProbe \
  *     --records 500000 --size 100 --partitions 6 --repeats 5 \
- *     --variant sediment=sediment:bench/target/broker-suite-classpath.txt --variant kafka=kafka:bench/target/broker-suite-classpath.txt
+ *     --variant sediment=sediment:. --variant kafka=kafka:bench/target/broker-suite-classpath.txt
  * </pre>
  *
+ * A Sediment variant names the checkout whose {@code bin/kafka-server-start.sh} starts it ({@code sediment:.} for this
+ * one, {@code sediment:/work/wt-old} for another build of it); a Kafka variant names a classpath file.
  * Other options are {@link SuiteConfig}'s ({@code --broker-jvm}, {@code --client-jvm}); {@code --broker-extra NAME=flags}
  * adds JVM flags to one variant's broker (a JFR recording, say); {@code --keep DIR} keeps each consumer's output.
  */
@@ -48,7 +50,12 @@ public final class ConsumerProbe {
     private ConsumerProbe() {
     }
 
-    private record Variant(String name, Peer peer, List<String> classpath, List<String> extraFlags) {
+    /**
+     * One broker to probe. A Kafka variant runs from {@code classpath}; a Sediment variant is started as a user starts
+     * it, through the start script of the checkout at {@code sedimentHome} (so an older build is a second worktree),
+     * and its tools use the suite's classpath.
+     */
+    private record Variant(String name, Peer peer, List<String> classpath, Path sedimentHome, List<String> extraFlags) {
     }
 
     public static void main(final String[] args) throws Exception {
@@ -90,9 +97,13 @@ public final class ConsumerProbe {
         final List<Variant> variants = new ArrayList<>();
         for (Map.Entry<String, String[]> e : variantSpecs.entrySet()) {
             final Peer peer = Peer.valueOf(e.getValue()[0].toUpperCase(Locale.ROOT));
-            final List<String> cp = List.of(Files.readString(Path.of(e.getValue()[1])).trim().split(java.io.File.pathSeparator));
+            final Path where = Path.of(e.getValue()[1]);
+            final List<String> cp = peer == Peer.SEDIMENT ? base.classpath()
+                    : List.of(Files.readString(where).trim().split(java.io.File.pathSeparator));
+            final Path home = peer == Peer.SEDIMENT ? where.toAbsolutePath().normalize() : base.sedimentHome();
             final String extra = extras.getOrDefault(e.getKey(), "");
-            variants.add(new Variant(e.getKey(), peer, cp, extra.isBlank() ? List.of() : List.of(extra.trim().split("\\s+"))));
+            variants.add(new Variant(e.getKey(), peer, cp, home,
+                    extra.isBlank() ? List.of() : List.of(extra.trim().split("\\s+"))));
         }
         final List<ScratchDirectory> dirs = new ArrayList<>();
         final List<ChildBroker> brokers = new ArrayList<>();
@@ -101,7 +112,7 @@ public final class ConsumerProbe {
         try {
             for (Variant v : variants) {
                 final SuiteConfig c = new SuiteConfig(List.of(w), 1, base.peers(), base.out(), v.classpath(),
-                        base.brokerJvm(), base.clientJvm(), null);
+                        base.brokerJvm(), base.clientJvm(), null, v.sedimentHome(), base.sedimentCds());
                 final ScratchDirectory dir = ScratchDirectory.create("consumer-probe-" + v.name() + "-");
                 dirs.add(dir);
                 final ChildBroker b = ChildBroker.start(v.peer(), c, partitions, dir.path(), v.extraFlags());
