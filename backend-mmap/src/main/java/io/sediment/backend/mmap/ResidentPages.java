@@ -1,0 +1,153 @@
+package io.sediment.backend.mmap;
+
+import java.nio.MappedByteBuffer;
+import java.util.Arrays;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Keeps the pages a segment's mappings hold resident to about one {@link ResidencyPolicy} window, by dropping
+ * written pages with {@code madvise(MADV_DONTNEED)} ({@link PageDropper}: the bytes stay in the page cache and
+ * on their way to disk; only the process's page-table entries go).
+ *
+ * <p>Why it is needed: every page the writer copies into, and every page a reader touches, stays mapped until the
+ * mapping is released at close, and mapped file pages count in the process's RSS. A 1 GiB active segment would
+ * otherwise end up as 1 GiB of "broker memory", though the kernel may reclaim it like any page cache.
+ *
+ * <p>When pages are dropped:
+ * <ul>
+ *   <li>by the writer, after an append that crosses the next sweep mark: {@code [writerDroppedTo, size - keep)} (all
+ *       it wrote since its last sweep, minus the kept tail), then the mark moves {@code step} bytes on;</li>
+ *   <li>by a reader, after its {@code read}/{@code view} calls since the last reader sweep add up to {@code step}
+ *       (each counted as its length plus the kernel's 64 KiB fault-around, which maps that much around a read
+ *       fault): {@code [0, size - keep)}, so pages readers faulted back in anywhere go again;</li>
+ *   <li>by the writer at {@link #sealed} (the segment's {@code trim()}, on roll and close): every page.</li>
+ * </ul>
+ * A page dropped under a reader's feet is simply faulted in again, with the same bytes: the reader holds a
+ * reference to the mapping, not to its page-table entries. A page dropped under the writer's feet cannot happen
+ * for written bytes behind it; the page it is filling is kept (only whole pages below {@code size - keep} go), and
+ * if {@link #sealed} dropped it, the next append faults it back.
+ *
+ * <p>Threading: {@link #mapped}, {@link #written} and {@link #sealed} by the segment's single writer;
+ * {@link #touched} by any reader; {@link #close} by the writer, once no reader can touch the segment. Drops from
+ * the writer and from readers may run at the same time (dropping a range twice is harmless); each holds
+ * {@link #lock}, taken with {@code tryLock} so that no appender or reader ever waits for another's sweep (a
+ * sweep that finds it busy is skipped, and the range is covered by the next one). {@link #close} takes the lock
+ * for real and marks the pages closed before the segment unmaps them, so no madvise can ever reach an address
+ * range after its munmap, where it could hit whatever the kernel mapped there next.
+ */
+final class ResidentPages {
+    /** Linux maps up to this much around a read fault of a file page that is in the page cache. */
+    private static final int FAULT_AROUND = 64 * 1024;
+
+    private final ResidencyPolicy policy;
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Every mapping of the file, oldest first; replaced, never mutated, by the writer (sweepers read any thread). */
+    private volatile MappedByteBuffer[] mappings = new MappedByteBuffer[0];
+
+    /** Writer only: below this the writer has dropped what it wrote. */
+    private long writerDroppedTo;
+    /** Writer only: the size at which the writer sweeps next. */
+    private long nextSweepAt;
+    /**
+     * Bytes (plus fault-around) readers touched since the last reader sweep. Updated without synchronisation by
+     * reader threads: a lost update only delays a sweep a little, and a long cannot tear on a 64-bit JVM.
+     */
+    private long touchedSinceSweep;
+    /** Guarded by {@link #lock}. */
+    private boolean closed;
+    /** Sweeps that reached madvise, for tests. Guarded by {@link #lock} (written), read racily. */
+    private volatile long sweeps;
+
+    ResidentPages(final ResidencyPolicy policy) {
+        this.policy = policy;
+        this.nextSweepAt = policy.bounded() ? policy.keepBytes() + policy.stepBytes() : Long.MAX_VALUE;
+    }
+
+    /** Writer: the segment mapped its file again (grown); its pages are dropped along with the others. */
+    void mapped(final MappedByteBuffer mapping) {
+        final MappedByteBuffer[] current = mappings;
+        final MappedByteBuffer[] grown = Arrays.copyOf(current, current.length + 1);
+        grown[current.length] = mapping;
+        mappings = grown;
+    }
+
+    /** Writer, after each append: {@code size} is the new size. One compare unless a sweep is due. */
+    void written(final int size) {
+        if (size >= nextSweepAt) {
+            final long to = pageFloor(size) - policy.keepBytes();
+            if (to > writerDroppedTo && drop(writerDroppedTo, to)) {
+                writerDroppedTo = to;
+            }
+            nextSweepAt = (long) size + policy.stepBytes();
+        }
+    }
+
+    /** Any reader, after reading {@code length} bytes through a mapping of a segment that is {@code size} long. */
+    void touched(final int length, final int size) {
+        if (!policy.bounded()) {
+            return;
+        }
+        final long touched = touchedSinceSweep + length + FAULT_AROUND;
+        if (touched < policy.stepBytes()) {
+            touchedSinceSweep = touched;
+            return;
+        }
+        touchedSinceSweep = 0;
+        drop(0, pageFloor(size) - policy.keepBytes());
+    }
+
+    /** Writer, when the segment is trimmed (rolled or closing): drops every page of every mapping. */
+    void sealed(final int size) {
+        if (policy.bounded() && drop(0, Long.MAX_VALUE)) {
+            writerDroppedTo = Math.max(writerDroppedTo, pageFloor(size));
+        }
+    }
+
+    /** Writer, before the segment unmaps: no drop may start after this returns. */
+    void close() {
+        lock.lock();
+        try {
+            closed = true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Drops {@code [from, to)} of every mapping; false when nothing was dropped (not loaded yet, busy, closed). */
+    private boolean drop(final long from, final long to) {
+        if (to <= from) {
+            return true;
+        }
+        final PageDropper dropper = PageDropper.get();
+        if (dropper == null || !lock.tryLock()) {
+            return false;
+        }
+        try {
+            if (closed) {
+                return false;
+            }
+            boolean all = true;
+            for (MappedByteBuffer m : mappings) {
+                all &= dropper.dontNeed(m, from, to);
+            }
+            sweeps++; // under the lock: one writer of the volatile at a time
+            return all;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** How many sweeps have called madvise (tests: proof that drops ran). */
+    long sweeps() {
+        return sweeps;
+    }
+
+    private static long pageFloor(final long position) {
+        return position / ResidencyPolicy.PAGE * ResidencyPolicy.PAGE;
+    }
+
+    @Override
+    public String toString() {
+        return policy.toString();
+    }
+}
