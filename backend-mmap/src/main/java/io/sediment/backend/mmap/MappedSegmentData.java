@@ -206,6 +206,7 @@ final class MappedSegmentData implements SegmentData {
         }
         synchronized (flushLock) {
             size = newSize;
+            resident.truncated(newSize);
             flushedTo = Math.min(flushedTo, newSize);
             if (fileLength > newSize) {
                 // Shrink then extend: the dropped bytes become a hole, so a crash cannot bring them back as data.
@@ -229,14 +230,14 @@ final class MappedSegmentData implements SegmentData {
         final int at = dst.position();
         dst.put(at, mapping, position, length);
         dst.position(at + length);
-        resident.touched(length, size);
+        resident.touched(position, length, size);
     }
 
     @Override
     public ByteBuffer view(final int position, final int length) {
         ensureOpen();
         checkRange(position, length);
-        resident.touched(length, size);
+        resident.touched(position, length, size);
         return mapping.slice(position, length).asReadOnlyBuffer();
     }
 

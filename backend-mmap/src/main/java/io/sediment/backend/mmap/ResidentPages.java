@@ -17,9 +17,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * <ul>
  *   <li>by the writer, after an append that crosses the next sweep mark: {@code [writerDroppedTo, size - keep)} (all
  *       it wrote since its last sweep, minus the kept tail), then the mark moves {@code step} bytes on;</li>
- *   <li>by a reader, after its {@code read}/{@code view} calls since the last reader sweep add up to {@code step}
+ *   <li>by a reader, after the {@code read}/{@code view} calls since the last reader sweep add up to {@code step}
  *       (each counted as its length plus the kernel's 64 KiB fault-around, which maps that much around a read
- *       fault): {@code [0, size - keep)}, so pages readers faulted back in anywhere go again;</li>
+ *       fault): the span readers touched since that sweep (widened to the 64 KiB fault-around blocks), below
+ *       {@code size - keep}. Tracking the span keeps a sweep's cost proportional to what was read, not to the
+ *       segment's size (madvise walks every page-table entry of its range, mapped or not);</li>
  *   <li>by the writer at {@link #sealed} (the segment's {@code trim()}, on roll and close): every page.</li>
  * </ul>
  * A page dropped under a reader's feet is simply faulted in again, with the same bytes: the reader holds a
@@ -38,6 +40,12 @@ import java.util.concurrent.locks.ReentrantLock;
 final class ResidentPages {
     /** Linux maps up to this much around a read fault of a file page that is in the page cache. */
     private static final int FAULT_AROUND = 64 * 1024;
+    /**
+     * A fault may map a whole page-cache folio, and file folios (ext4, xfs on recent kernels) grow up to a PMD,
+     * 2 MiB on x86-64 and arm64 with 4 KiB pages; folios are naturally aligned, so widening a span to this
+     * alignment covers every page a fault inside it can have mapped.
+     */
+    private static final int LARGEST_FOLIO = 2 * 1024 * 1024;
 
     private final ResidencyPolicy policy;
     private final ReentrantLock lock = new ReentrantLock();
@@ -53,6 +61,9 @@ final class ResidentPages {
      * reader threads: a lost update only delays a sweep a little, and a long cannot tear on a 64-bit JVM.
      */
     private long touchedSinceSweep;
+    /** Lowest and highest positions readers touched since the last reader sweep; racy like the counter. */
+    private long touchedLow = Long.MAX_VALUE;
+    private long touchedHigh;
     /** Guarded by {@link #lock}. */
     private boolean closed;
     /** Sweeps that reached madvise, for tests. Guarded by {@link #lock} (written), read racily. */
@@ -82,18 +93,38 @@ final class ResidentPages {
         }
     }
 
-    /** Any reader, after reading {@code length} bytes through a mapping of a segment that is {@code size} long. */
-    void touched(final int length, final int size) {
+    /**
+     * Any reader, after reading {@code [position, position + length)} through a mapping of a segment that is
+     * {@code size} long. The bookkeeping is unsynchronised: a lost update (two readers at once) can leave a span
+     * out of one sweep; a later sweep whose span covers it, or the segment's trim, drops it.
+     */
+    void touched(final int position, final int length, final int size) {
         if (!policy.bounded()) {
             return;
+        }
+        if (position < touchedLow) {
+            touchedLow = position;
+        }
+        if ((long) position + length > touchedHigh) {
+            touchedHigh = (long) position + length;
         }
         final long touched = touchedSinceSweep + length + FAULT_AROUND;
         if (touched < policy.stepBytes()) {
             touchedSinceSweep = touched;
             return;
         }
+        final long low = touchedLow / LARGEST_FOLIO * LARGEST_FOLIO;
+        final long high = (touchedHigh + LARGEST_FOLIO - 1) / LARGEST_FOLIO * LARGEST_FOLIO;
         touchedSinceSweep = 0;
-        drop(0, pageFloor(size) - policy.keepBytes());
+        touchedLow = Long.MAX_VALUE;
+        touchedHigh = 0;
+        drop(low, Math.min(high, pageFloor(size) - policy.keepBytes()));
+    }
+
+    /** Writer, after {@code truncateTo(size)}: appends will rewrite from {@code size}, so drops restart there. */
+    void truncated(final int size) {
+        writerDroppedTo = Math.min(writerDroppedTo, pageFloor(size));
+        nextSweepAt = Math.min(nextSweepAt, (long) size + policy.stepBytes());
     }
 
     /** Writer, when the segment is trimmed (rolled or closing): drops every page of every mapping. */
