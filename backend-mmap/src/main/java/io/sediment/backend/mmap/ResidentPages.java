@@ -17,11 +17,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * <ul>
  *   <li>by the writer, after an append that crosses the next sweep mark: {@code [writerDroppedTo, size - keep)} (all
  *       it wrote since its last sweep, minus the kept tail), then the mark moves {@code step} bytes on;</li>
- *   <li>by a reader, after the {@code read}/{@code view} calls since the last reader sweep add up to {@code step}
- *       (each counted as its length plus the kernel's 64 KiB fault-around, which maps that much around a read
- *       fault): the span readers touched since that sweep (widened to the 64 KiB fault-around blocks), below
- *       {@code size - keep}. Tracking the span keeps a sweep's cost proportional to what was read, not to the
- *       segment's size (madvise walks every page-table entry of its range, mapped or not);</li>
+ *   <li>by a reader, after the {@code view}s taken since the last reader sweep add up to {@code step} (each
+ *       counted as its length plus the kernel's 64 KiB fault-around): the span those views covered, widened to
+ *       2 MiB (see {@link #LARGEST_FOLIO}), below {@code size - keep}. Tracking the span keeps a sweep's cost
+ *       proportional to what was viewed, not to the segment's size (madvise walks every page-table entry of its
+ *       range, mapped or not). {@code read} copies never fault dropped pages back in: below
+ *       {@link #mapped the writer's drop mark} the segment reads them with {@code pread} instead;</li>
  *   <li>by the writer at {@link #sealed} (the segment's {@code trim()}, on roll and close): every page.</li>
  * </ul>
  * A page dropped under a reader's feet is simply faulted in again, with the same bytes: the reader holds a
@@ -52,8 +53,14 @@ final class ResidentPages {
     /** Every mapping of the file, oldest first; replaced, never mutated, by the writer (sweepers read any thread). */
     private volatile MappedByteBuffer[] mappings = new MappedByteBuffer[0];
 
-    /** Writer only: below this the writer has dropped what it wrote. */
+    /** Writer only: below this the writer has dropped what it wrote (after {@link #sealed}: everything). */
     private long writerDroppedTo;
+    /**
+     * Reads below this copy from the file, not the mapping ({@link #mapped}). The writer raises it before each drop,
+     * so readers turn to {@code pread} before the pages go; one that checked just before may still fault a page
+     * back in: correct bytes, and the page stays mapped until a later sweep or trim covers it.
+     */
+    private volatile long readFromFileBelow;
     /** Writer only: the size at which the writer sweeps next. */
     private long nextSweepAt;
     /**
@@ -86,15 +93,23 @@ final class ResidentPages {
     void written(final int size) {
         if (size >= nextSweepAt) {
             final long to = pageFloor(size) - policy.keepBytes();
-            if (to > writerDroppedTo && drop(writerDroppedTo, to)) {
-                writerDroppedTo = to;
+            if (to > writerDroppedTo && PageDropper.get() != null) {
+                readFromFileBelow = Math.max(readFromFileBelow, to);
+                if (drop(writerDroppedTo, to)) {
+                    writerDroppedTo = to;
+                }
             }
             nextSweepAt = (long) size + policy.stepBytes();
         }
     }
 
+    /** Whether the page of {@code position} should still be mapped (not dropped by the writer); any thread. */
+    boolean mapped(final int position) {
+        return position >= readFromFileBelow;
+    }
+
     /**
-     * Any reader, after reading {@code [position, position + length)} through a mapping of a segment that is
+     * Any reader, after viewing {@code [position, position + length)} through a mapping of a segment that is
      * {@code size} long. The bookkeeping is unsynchronised: a lost update (two readers at once) can leave a span
      * out of one sweep; a later sweep whose span covers it, or the segment's trim, drops it.
      */
@@ -124,13 +139,19 @@ final class ResidentPages {
     /** Writer, after {@code truncateTo(size)}: appends will rewrite from {@code size}, so drops restart there. */
     void truncated(final int size) {
         writerDroppedTo = Math.min(writerDroppedTo, pageFloor(size));
+        readFromFileBelow = Math.min(readFromFileBelow, pageFloor(size));
         nextSweepAt = Math.min(nextSweepAt, (long) size + policy.stepBytes());
     }
 
     /** Writer, when the segment is trimmed (rolled or closing): drops every page of every mapping. */
     void sealed(final int size) {
-        if (policy.bounded() && drop(0, Long.MAX_VALUE)) {
-            writerDroppedTo = Math.max(writerDroppedTo, pageFloor(size));
+        if (policy.bounded() && PageDropper.get() != null) {
+            // The page holding the end goes too: reads up to size go to the file; the next append refaults it.
+            final long end = pageFloor(size + (long) ResidencyPolicy.PAGE - 1);
+            readFromFileBelow = Math.max(readFromFileBelow, end);
+            if (drop(0, Long.MAX_VALUE)) {
+                writerDroppedTo = Math.max(writerDroppedTo, end);
+            }
         }
     }
 

@@ -54,9 +54,14 @@ class MmapResidentPagesTest {
 
             checkPattern(segment.data(), 32 * MIB, 1);
             final long afterReads = ResidentSet.ofFile(log);
-            // Readers sweep every step (192 KiB, each read counted as length + 64 KiB of fault-around); a read fault
-            // can map a whole page-cache folio (up to 2 MiB on this kernel), which the next sweep takes.
-            assertTrue(afterReads <= window + 2L * MIB, "32 MiB read back, resident " + afterReads + " bytes");
+            assertTrue(afterReads <= window + ResidencyPolicy.PAGE,
+                    "read() takes dropped bytes from the file, faulting nothing in: resident " + afterReads);
+
+            checkPatternThroughViews(segment.data(), 32 * MIB, 1);
+            final long afterViews = ResidentSet.ofFile(log);
+            // Views fault pages back in; readers sweep every step (192 KiB, each view counted as its length + 64 KiB
+            // of fault-around), and a fault can map a whole page-cache folio (up to 2 MiB on this kernel).
+            assertTrue(afterViews <= window + 2L * MIB, "32 MiB viewed, resident " + afterViews + " bytes");
             checkPatternWithPread(log, 32 * MIB, 1);
             assertTrue(((MappedSegmentData) segment.data()).residentPages().sweeps() > 100);
             segment.close();
@@ -87,6 +92,8 @@ class MmapResidentPagesTest {
             segment.data().trim();
             assertEquals(0, ResidentSet.ofFile(log), "a trimmed (rolled) segment keeps no page mapped");
             checkPattern(segment.data(), 3 * MIB + 100, 3);
+            assertEquals(0, ResidentSet.ofFile(log), "read() of a trimmed segment faults nothing in");
+            checkPatternThroughViews(segment.data(), 3 * MIB + 100, 3);
             checkPatternWithPread(log, 3 * MIB + 100, 3);
             // The page the last append half filled was dropped too: the next append faults it back in.
             final ByteBuffer more = ByteBuffer.allocate(CHUNK);
@@ -107,6 +114,7 @@ class MmapResidentPagesTest {
             appendPattern(segment.data(), 4 * MIB, 4);
             assertTrue(ResidentSet.ofFile(log) <= 2L * ResidencyPolicy.PAGE, "window 0: at most the page being filled");
             checkPattern(segment.data(), 4 * MIB, 4);
+            checkPatternThroughViews(segment.data(), 4 * MIB, 4);
             checkPatternWithPread(log, 4 * MIB, 4);
             segment.close();
         }
@@ -150,6 +158,13 @@ class MmapResidentPagesTest {
             chunk.clear().limit(Math.min(CHUNK, bytes - at));
             data.read(at, chunk);
             checkChunk(chunk.flip(), at, seed);
+        }
+    }
+
+    /** Reads through {@code view}: the mapping itself, faulting dropped pages back in. */
+    static void checkPatternThroughViews(final SegmentData data, final int bytes, final int seed) {
+        for (int at = 0; at < bytes; at += CHUNK) {
+            checkChunk(data.view(at, Math.min(CHUNK, bytes - at)), at, seed);
         }
     }
 
