@@ -24,7 +24,8 @@ import java.nio.file.Path;
  * the segment closes; the backend drops them (madvise, keeping the bytes in the page cache) so that each segment's
  * mappings hold about {@code resident.bytes} of its data resident. Set it with {@link #MmapStorageBackend(long)}
  * or, for a backend found by name, the system property {@value #RESIDENT_BYTES_PROPERTY}: a number of bytes
- * (default 4194304, 4 MiB), or {@code unbounded} to keep every touched page mapped.
+ * or {@code unbounded} (the default: every touched page stays mapped, so random reads stay memory reads). The
+ * broker's {@code main} sets 4194304 (4 MiB) unless the property is given.
  *
  * <p>Threading: immutable; {@link #open} may be called from any thread.
  */
@@ -37,7 +38,7 @@ public final class MmapStorageBackend implements StorageBackend {
     private final ResidencyPolicy residency;
 
     /**
-     * The resident window from {@value #RESIDENT_BYTES_PROPERTY}, or the default; found by ServiceLoader.
+     * The resident window from {@value #RESIDENT_BYTES_PROPERTY}, unbounded when it is absent; found by ServiceLoader.
      *
      * @throws IllegalArgumentException naming the property when its value is not a byte count or {@code unbounded}
      */

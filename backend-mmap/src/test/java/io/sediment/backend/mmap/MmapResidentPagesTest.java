@@ -128,7 +128,9 @@ class MmapResidentPagesTest {
         assertThrows(IllegalArgumentException.class,
                 () -> ResidencyPolicy.parse(MmapStorageBackend.RESIDENT_BYTES_PROPERTY, "-5"));
         assertTrue(!ResidencyPolicy.parse("x", "unbounded").bounded());
-        assertEquals(ResidencyPolicy.DEFAULT_BYTES / 4, ResidencyPolicy.parse("x", null).keepBytes());
+        assertTrue(!ResidencyPolicy.parse("x", null).bounded());
+        assertEquals(ResidencyPolicy.BROKER_BYTES / 4,
+                ResidencyPolicy.parse("x", Long.toString(ResidencyPolicy.BROKER_BYTES)).keepBytes());
         assertEquals(ResidencyPolicy.PAGE, ResidencyPolicy.parse("x", "0").stepBytes());
     }
 
