@@ -33,6 +33,11 @@ import java.util.List;
  * doubles, so a segment holds O(log size) mappings. {@link #truncateTo} punches the dropped bytes out of the file
  * (shrink, then extend again: a hole reads as zeros), so a crash after it cannot resurrect them.
  *
+ * <p>Resident pages: every page copied into or read through a mapping would stay mapped, and count in the process's
+ * RSS, until close. {@link ResidentPages} drops written pages behind the writer, pages readers touched, and the
+ * whole segment at {@link #trim()} (roll), so the mappings hold about one {@link ResidencyPolicy} window resident;
+ * the bytes stay in the page cache, and a later access faults them back in unchanged.
+ *
  * <p>Threading: {@link #append}, {@link #truncateTo}, {@link #trim} and {@link #close} by the partition's single
  * writer. {@link #flush} by the writer or by one background flusher, concurrently with appends: it forces
  * {@code [flushedTo, size)} through the newest mapping (msync works on file pages, whichever mapping dirtied them)
@@ -58,6 +63,8 @@ final class MappedSegmentData implements SegmentData {
     private final int capacityHint;
     /** Every mapping made, released together on close; the last is {@link #mapping}. */
     private final List<MappedByteBuffer> mappings = new ArrayList<>(4);
+    /** Drops written pages from the mappings to keep the process's resident set bounded (see its javadoc). */
+    private final ResidentPages resident;
 
     private volatile MappedByteBuffer mapping;
     private volatile int size;
@@ -77,8 +84,9 @@ final class MappedSegmentData implements SegmentData {
     private boolean directoryUnsynced;
 
     private MappedSegmentData(final Path path, final RandomAccessFile file, final int capacityHint,
-                              final boolean created) throws IOException {
+                              final boolean created, final ResidencyPolicy residency) throws IOException {
         this.fileName = path.toString();
+        this.resident = new ResidentPages(residency);
         this.directory = path.toAbsolutePath().getParent();
         this.file = file;
         this.channel = file.getChannel();
@@ -98,7 +106,7 @@ final class MappedSegmentData implements SegmentData {
     }
 
     /** Creates {@code path} (which must not exist), preallocated to {@code capacityHint} bytes. */
-    static MappedSegmentData create(final Path path, final int capacityHint) {
+    static MappedSegmentData create(final Path path, final int capacityHint, final ResidencyPolicy residency) {
         try {
             Files.createFile(path);
         } catch (FileAlreadyExistsException e) {
@@ -106,22 +114,23 @@ final class MappedSegmentData implements SegmentData {
         } catch (IOException e) {
             throw new StorageException(path.toString(), "cannot create segment file", e);
         }
-        return openFile(path, capacityHint, true);
+        return openFile(path, capacityHint, true, residency);
     }
 
     /** Opens the existing {@code path}; {@link #size()} is its length. */
-    static MappedSegmentData open(final Path path, final int capacityHint) {
+    static MappedSegmentData open(final Path path, final int capacityHint, final ResidencyPolicy residency) {
         if (!Files.isRegularFile(path)) {
             throw new StorageException(path.toString(), "no such segment");
         }
-        return openFile(path, capacityHint, false);
+        return openFile(path, capacityHint, false, residency);
     }
 
-    private static MappedSegmentData openFile(final Path path, final int capacityHint, final boolean created) {
+    private static MappedSegmentData openFile(final Path path, final int capacityHint, final boolean created,
+                                              final ResidencyPolicy residency) {
         RandomAccessFile file = null;
         try {
             file = new RandomAccessFile(path.toFile(), "rw");
-            return new MappedSegmentData(path, file, capacityHint, created);
+            return new MappedSegmentData(path, file, capacityHint, created, residency);
         } catch (IOException | RuntimeException e) {
             if (file != null) {
                 try {
@@ -159,6 +168,7 @@ final class MappedSegmentData implements SegmentData {
         target.put(at, src, src.position(), length);
         src.position(src.limit());
         size = (int) end;
+        resident.written((int) end);
     }
 
     /** The mapping to write {@code [size, end)} into, after growing it and the file as needed. */
@@ -196,6 +206,7 @@ final class MappedSegmentData implements SegmentData {
         }
         synchronized (flushLock) {
             size = newSize;
+            resident.truncated(newSize);
             flushedTo = Math.min(flushedTo, newSize);
             if (fileLength > newSize) {
                 // Shrink then extend: the dropped bytes become a hole, so a crash cannot bring them back as data.
@@ -216,15 +227,43 @@ final class MappedSegmentData implements SegmentData {
         ensureOpen();
         final int length = dst.remaining();
         checkRange(position, length);
-        final int at = dst.position();
-        dst.put(at, mapping, position, length);
-        dst.position(at + length);
+        if (resident.mapped(position)) {
+            final int at = dst.position();
+            dst.put(at, mapping, position, length);
+            dst.position(at + length);
+        } else {
+            readFromFile(position, dst);
+        }
+    }
+
+    /**
+     * {@code pread} of bytes whose pages the writer dropped from the mappings: a copy out of the page cache, without
+     * faulting a page (and, on recent kernels, its whole folio, up to 2 MiB) back into the process's resident set.
+     * It costs a system call (about 1 µs) where a fault with its later drop costs several. Kafka reads its batch
+     * headers the same way.
+     */
+    private void readFromFile(final int position, final ByteBuffer dst) {
+        int done = 0;
+        try {
+            while (dst.hasRemaining()) {
+                final int n = channel.read(dst, (long) position + done);
+                if (n < 0) {
+                    throw new StorageException(fileName, "file ends at " + (position + done)
+                            + " inside the published range, reading from position " + position);
+                }
+                done += n;
+            }
+        } catch (IOException e) {
+            throw new StorageException(fileName, "cannot read " + (done + dst.remaining()) + " bytes at position "
+                    + position, e);
+        }
     }
 
     @Override
     public ByteBuffer view(final int position, final int length) {
         ensureOpen();
         checkRange(position, length);
+        resident.touched(position, length, size);
         return mapping.slice(position, length).asReadOnlyBuffer();
     }
 
@@ -287,6 +326,7 @@ final class MappedSegmentData implements SegmentData {
                 throw new StorageException(fileName, "cannot trim to " + end + " bytes", e);
             }
         }
+        resident.sealed(end);
     }
 
     /** Unmaps every mapping and closes the file; idempotent. Writer only, once no reader can touch the segment. */
@@ -296,6 +336,7 @@ final class MappedSegmentData implements SegmentData {
                 return;
             }
             closed = true;
+            resident.close();
             for (MappedByteBuffer m : mappings) {
                 MappedMemory.release(m);
             }
@@ -311,6 +352,7 @@ final class MappedSegmentData implements SegmentData {
     private MappedByteBuffer map(final int length) throws IOException {
         final MappedByteBuffer m = channel.map(FileChannel.MapMode.READ_WRITE, 0, length);
         mappings.add(m);
+        resident.mapped(m);
         return m;
     }
 
@@ -332,6 +374,11 @@ final class MappedSegmentData implements SegmentData {
         if (closed) {
             throw new IllegalStateException(fileName + ": segment is closed");
         }
+    }
+
+    /** The resident-page policy's state: tests read its sweep count. */
+    ResidentPages residentPages() {
+        return resident;
     }
 
     @Override

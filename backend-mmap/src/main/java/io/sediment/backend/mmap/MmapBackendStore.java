@@ -33,13 +33,15 @@ final class MmapBackendStore implements BackendStore {
     private static final String DELETING = "-delete";
 
     private final Path dir;
+    private final ResidencyPolicy residency;
     private volatile boolean closed;
 
-    private MmapBackendStore(final Path dir) {
+    private MmapBackendStore(final Path dir, final ResidencyPolicy residency) {
         this.dir = dir;
+        this.residency = residency;
     }
 
-    static MmapBackendStore open(final Path directory) {
+    static MmapBackendStore open(final Path directory, final ResidencyPolicy residency) {
         final Path dir = directory.toAbsolutePath().normalize();
         try {
             Files.createDirectories(dir);
@@ -49,7 +51,7 @@ final class MmapBackendStore implements BackendStore {
         if (!Files.isDirectory(dir) || !Files.isWritable(dir)) {
             throw new StorageException(dir.toString(), "not a writable directory");
         }
-        final MmapBackendStore store = new MmapBackendStore(dir);
+        final MmapBackendStore store = new MmapBackendStore(dir, residency);
         store.finishDeletions();
         return store;
     }
@@ -88,7 +90,7 @@ final class MmapBackendStore implements BackendStore {
             throw new StorageException(partitionDir.toString(), "cannot create partition directory", e);
         }
         Directories.fsync(dir);
-        return new MmapPartitionStore(name, partitionDir);
+        return new MmapPartitionStore(name, partitionDir, residency);
     }
 
     @Override
@@ -98,7 +100,7 @@ final class MmapBackendStore implements BackendStore {
         if (!Files.isDirectory(partitionDir)) {
             throw new StorageException(partitionDir.toString(), "no such partition");
         }
-        return new MmapPartitionStore(name, partitionDir);
+        return new MmapPartitionStore(name, partitionDir, residency);
     }
 
     @Override

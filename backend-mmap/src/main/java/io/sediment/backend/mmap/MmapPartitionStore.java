@@ -30,11 +30,13 @@ import java.util.Arrays;
 final class MmapPartitionStore implements PartitionStore {
     private final String name;
     private final Path dir;
+    private final ResidencyPolicy residency;
     private volatile boolean closed;
 
-    MmapPartitionStore(final String name, final Path dir) {
+    MmapPartitionStore(final String name, final Path dir, final ResidencyPolicy residency) {
         this.name = name;
         this.dir = dir;
+        this.residency = residency;
     }
 
     @Override
@@ -73,13 +75,13 @@ final class MmapPartitionStore implements PartitionStore {
     @Override
     public SegmentFiles createSegment(final long id, final SegmentSpec spec) {
         ensureOpen();
-        return MmapSegmentFiles.create(dir, id, spec);
+        return MmapSegmentFiles.create(dir, id, spec, residency);
     }
 
     @Override
     public SegmentFiles openSegment(final long id, final SegmentSpec spec) {
         ensureOpen();
-        return MmapSegmentFiles.open(dir, id, spec);
+        return MmapSegmentFiles.open(dir, id, spec, residency);
     }
 
     @Override

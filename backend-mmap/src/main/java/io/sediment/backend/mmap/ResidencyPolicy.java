@@ -1,0 +1,84 @@
+package io.sediment.backend.mmap;
+
+/**
+ * How much of a segment's written data its mappings keep resident: the backend's {@code resident.bytes} setting
+ * ({@link MmapStorageBackend#RESIDENT_BYTES_PROPERTY}, or {@link MmapStorageBackend#MmapStorageBackend(long)}).
+ *
+ * <p>A window of {@code W} bytes splits into a kept tail, {@code keep = W/4} rounded down to a page (the newest
+ * bytes, which the writer is finishing and tailing readers look at), and a sweep step, {@code step = W - keep}:
+ * every {@code step} bytes appended, and every {@code step} bytes (or page-fault windows) read, the pages of
+ * {@code [0, size - keep)} are dropped ({@link ResidentPages}). So a segment's own mappings hold about {@code W}
+ * bytes of its data resident, whatever its size. {@code W = 0} drops every whole page as soon as it is written
+ * (tests use it). Unbounded ({@code W < 0}) never drops: the behaviour before the setting existed.
+ *
+ * <p>Threading: immutable.
+ */
+final class ResidencyPolicy {
+    /** Accounting unit; {@link PageDropper} aligns to the machine's real page size. */
+    static final int PAGE = 4096;
+    /**
+     * The window the broker runs with (it serves fetches by sendfile, so little of a segment needs to stay mapped):
+     * small next to a JVM's heap, large enough that sweeps are rare (one per 3 MiB). Not the library's default,
+     * which is unbounded: random reads of dropped pages cost a pread each (p50 ~5 µs instead of ~0.5 µs).
+     */
+    static final long BROKER_BYTES = 4L * 1024 * 1024;
+    static final ResidencyPolicy UNBOUNDED = new ResidencyPolicy(-1);
+
+    private final long windowBytes;
+    private final long keepBytes;
+    private final long stepBytes;
+
+    private ResidencyPolicy(final long windowBytes) {
+        this.windowBytes = windowBytes;
+        this.keepBytes = windowBytes < 0 ? 0 : windowBytes / 4 / PAGE * PAGE;
+        this.stepBytes = windowBytes < 0 ? Long.MAX_VALUE : Math.max(PAGE, windowBytes - keepBytes);
+    }
+
+    /** A window of {@code windowBytes}; negative: unbounded. */
+    static ResidencyPolicy of(final long windowBytes) {
+        return windowBytes < 0 ? UNBOUNDED : new ResidencyPolicy(windowBytes);
+    }
+
+    /**
+     * The policy named by a setting's text: a number of bytes, or {@code unbounded}; absent (null): unbounded.
+     *
+     * @throws IllegalArgumentException naming the setting when the text is neither
+     */
+    static ResidencyPolicy parse(final String setting, final String text) {
+        if (text == null || text.isBlank()) {
+            return UNBOUNDED;
+        }
+        final String value = text.trim();
+        if (value.equals("unbounded")) {
+            return UNBOUNDED;
+        }
+        try {
+            final long bytes = Long.parseLong(value);
+            if (bytes < 0) {
+                throw new NumberFormatException("negative");
+            }
+            return of(bytes);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(setting + "=" + text
+                    + ": expected a number of bytes (0 or more) or 'unbounded'", e);
+        }
+    }
+
+    boolean bounded() {
+        return windowBytes >= 0;
+    }
+
+    long keepBytes() {
+        return keepBytes;
+    }
+
+    long stepBytes() {
+        return stepBytes;
+    }
+
+    @Override
+    public String toString() {
+        return bounded() ? "resident window " + windowBytes + " bytes (keep " + keepBytes + ", step " + stepBytes + ")"
+                : "resident window unbounded";
+    }
+}
