@@ -46,6 +46,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class SedimentBroker implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SedimentBroker.class);
     static final String LOCK_FILE = ".sediment-broker.lock";
+    /** The mmap backend's resident window (backend-mmap/README.md), read when the backend is found by name. */
+    static final String MMAP_RESIDENT_BYTES_PROPERTY = "sediment.mmap.resident.bytes";
+    /** The window a broker process runs with unless {@link #MMAP_RESIDENT_BYTES_PROPERTY} is given: 4 MiB. */
+    static final String BROKER_MMAP_RESIDENT_BYTES = "4194304";
 
     private final BrokerConfig config;
     private final FileChannel lockChannel;
@@ -204,6 +208,19 @@ public final class SedimentBroker implements AutoCloseable {
     }
 
     /** {@code SedimentBroker server.properties [--override key=value]...}, as {@code kafka-server-start.sh} runs it. */
+    /**
+     * Defaults that belong to a broker process, not to the engine library it embeds: the mmap backend keeps only a
+     * 4 MiB window of each segment mapped (the library keeps every touched page, for random-read speed), since the
+     * broker serves fetches by sendfile and its resident set is what an operator compares with Kafka's. A value
+     * given with {@code -D} (e.g. in {@code KAFKA_OPTS}) is left alone. Called by {@link #main} only, so an
+     * in-process {@link #start} never changes its host's system properties.
+     */
+    static void applyProcessDefaults() {
+        if (System.getProperty(MMAP_RESIDENT_BYTES_PROPERTY) == null) {
+            System.setProperty(MMAP_RESIDENT_BYTES_PROPERTY, BROKER_MMAP_RESIDENT_BYTES);
+        }
+    }
+
     public static void main(final String[] args) throws IOException {
         if (args.length < 1) {
             System.err.println("USAGE: kafka-server-start.sh server.properties [--override property=value]*");
@@ -217,6 +234,7 @@ public final class SedimentBroker implements AutoCloseable {
             System.exit(1);
             return;
         }
+        applyProcessDefaults();
         final SedimentBroker broker;
         try {
             broker = start(props);
