@@ -60,7 +60,8 @@ public final class AppendCpuTime {
             if (round >= 0) {
                 System.out.printf("round %d: user %.1f ns, cpu %.1f ns, wall %.1f ns per append; %.0f MB/s%n", round,
                         (user1 - user0) / (double) appends, (cpu1 - cpu0) / (double) appends,
-                        (wall1 - wall0) / (double) appends, appends * (double) workload.batchBytes / ((wall1 - wall0) / 1e3));
+                        (wall1 - wall0) / (double) appends,
+                        appends * (double) workload.batchBytes / ((wall1 - wall0) / 1e3));
             }
         }
     }
