@@ -25,7 +25,8 @@ public interface Log extends AutoCloseable {
      * Appends one or more v2 record batches laid end to end in {@code batches} (position to limit), after
      * validating each (size, magic, CRC, counts). Offsets are assigned by rewriting each batch's
      * {@code baseOffset} <em>in the caller's buffer</em>, and the bytes are stored as they then are: records are
-     * never re-encoded. If any batch is invalid, nothing is appended.
+     * never re-encoded. If any batch is invalid, nothing is appended (the batches before it may already carry
+     * offsets in the caller's buffer; a retry assigns them again).
      *
      * @throws CorruptRecordException when a batch is torn or its CRC or magic is wrong
      * @throws InvalidRecordException when a batch is well formed but not appendable

@@ -7,6 +7,8 @@ import io.sediment.api.spi.SegmentName;
 import io.sediment.index.OffsetIndex;
 import io.sediment.index.TimeIndex;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -14,8 +16,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link SegmentData}, and the sparse offset and time indexes over them.
  *
  * <p>Publication: the writer stores bytes and index entries first, then advances {@link #size} and
- * {@link #nextOffset} (volatile writes); a reader reads those once and touches nothing beyond, so it never sees a
- * partial batch.
+ * {@link #nextOffset} (release stores); a reader reads those once (volatile reads) and touches nothing beyond, so
+ * it never sees a partial batch.
  *
  * <p>Lifetime: a reference count starts at 1, held by the log. Readers {@link #retain()} before touching the
  * files and {@link #release()} after; the log drops its own reference when the segment is deleted (after
@@ -24,6 +26,25 @@ import java.util.concurrent.atomic.AtomicInteger;
  * reader retries on the log's newer segment list, which no longer holds this segment.
  */
 final class Segment {
+    // Release stores publish as a volatile write does for readers that read the field (acquire), without the
+    // full fence after each write; an append publishes four of these (profile in the README).
+    private static final VarHandle SIZE;
+    private static final VarHandle NEXT_OFFSET;
+    private static final VarHandle MAX_TIMESTAMP;
+    private static final VarHandle OFFSET_OF_MAX_TIMESTAMP;
+
+    static {
+        try {
+            final MethodHandles.Lookup lookup = MethodHandles.lookup();
+            SIZE = lookup.findVarHandle(Segment.class, "size", int.class);
+            NEXT_OFFSET = lookup.findVarHandle(Segment.class, "nextOffset", long.class);
+            MAX_TIMESTAMP = lookup.findVarHandle(Segment.class, "maxTimestamp", long.class);
+            OFFSET_OF_MAX_TIMESTAMP = lookup.findVarHandle(Segment.class, "offsetOfMaxTimestamp", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     final long baseOffset;
     /** Names the segment's data in errors: the backend's partition name and Kafka's file name. */
     final String dataFile;
@@ -109,11 +130,11 @@ final class Segment {
     /** Called by the writer after a batch's bytes and index entries are in place. */
     void publish(final int newSize, final long newNextOffset, final long batchMaxTimestamp, final long batchLastOffset) {
         if (batchMaxTimestamp > maxTimestamp) {
-            offsetOfMaxTimestamp = batchLastOffset;
-            maxTimestamp = batchMaxTimestamp;
+            OFFSET_OF_MAX_TIMESTAMP.setRelease(this, batchLastOffset);
+            MAX_TIMESTAMP.setRelease(this, batchMaxTimestamp);
         }
-        nextOffset = newNextOffset;
-        size = newSize;
+        NEXT_OFFSET.setRelease(this, newNextOffset);
+        SIZE.setRelease(this, newSize);
     }
 
     @Override

@@ -1,13 +1,17 @@
 package io.sediment.log;
 
 import io.sediment.api.AppendResult;
+import io.sediment.api.CorruptRecordException;
 import io.sediment.api.EngineConfig;
+import io.sediment.api.InvalidRecordException;
 import io.sediment.api.Log;
 import io.sediment.api.LogConfig;
 import io.sediment.api.LogSlice;
 import io.sediment.api.OffsetOutOfRangeException;
 import io.sediment.api.TimestampedOffset;
 import io.sediment.api.TopicPartition;
+import io.sediment.api.record.RecordBatch;
+import io.sediment.api.record.RecordBatchLayout;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -22,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
+import java.util.zip.CRC32C;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -202,7 +207,16 @@ abstract class LogModelProperties {
             sizes[b] = TestRecord.batch(batches.get(b)).remaining();
             pos += sizes[b];
         }
-        final AppendResult result = log.append(buffer);
+        if (r.nextInt(8) == 0) {
+            appendSpoiled(log, model, r, buffer, sizes);
+            return;
+        }
+        // Producers' heap buffers, and sometimes a direct one (the CRC reads each its own way).
+        final ByteBuffer request = r.nextInt(4) == 0
+                ? ByteBuffer.allocateDirect(buffer.remaining()).put(buffer).flip() : buffer;
+        final int limit = request.limit();
+        final AppendResult result = log.append(request);
+        assertEquals(limit, request.position(), "the request is consumed");
         assertEquals(model.logEndOffset, result.firstOffset(), "offsets are dense");
         long next = model.logEndOffset;
         for (int b = 0; b < batchCount; b++) {
@@ -215,6 +229,48 @@ abstract class LogModelProperties {
         assertEquals(next - 1, result.lastOffset());
         model.logEndOffset = next;
         clock.advance(r.nextInt(50));
+    }
+
+    /**
+     * One batch of the request spoiled, often after valid ones: the append fails with the typed error and stores
+     * nothing (the log's end, size and segments are as before; later reads and recovery agree with the model).
+     */
+    private static void appendSpoiled(final Log log, final Model model, final SplittableRandom r,
+                                      final ByteBuffer buffer, final int[] sizes) {
+        final int spoiled = r.nextInt(sizes.length);
+        int at = 0;
+        for (int b = 0; b < spoiled; b++) {
+            at += sizes[b];
+        }
+        final RecordBatch batch = new RecordBatch().wrap(buffer, at);
+        final Class<? extends RuntimeException> expected;
+        switch (r.nextInt(4)) {
+            case 0 -> { // a bit flipped in the CRC-covered bytes
+                final int index = at + RecordBatchLayout.ATTRIBUTES_OFFSET
+                        + r.nextInt(sizes[spoiled] - RecordBatchLayout.ATTRIBUTES_OFFSET);
+                buffer.put(index, (byte) (buffer.get(index) ^ (1 << r.nextInt(8))));
+                expected = CorruptRecordException.class;
+            }
+            case 1 -> {
+                buffer.put(at + RecordBatchLayout.MAGIC_OFFSET, (byte) 1);
+                expected = CorruptRecordException.class;
+            }
+            case 2 -> { // a count that disagrees with lastOffsetDelta, under a valid CRC
+                buffer.putInt(at + RecordBatchLayout.RECORD_COUNT_OFFSET, batch.recordCount() + 1);
+                buffer.putInt(at + RecordBatchLayout.CRC_OFFSET, (int) batch.computeChecksum(new CRC32C()));
+                expected = InvalidRecordException.class;
+            }
+            default -> { // the request ends inside the batch
+                buffer.limit(at + 1 + r.nextInt(sizes[spoiled] - 1));
+                expected = CorruptRecordException.class;
+            }
+        }
+        final long size = log.sizeInBytes();
+        final int segments = log.segmentCount();
+        assertThrows(expected, () -> log.append(buffer), "batch " + spoiled + " of " + sizes.length + " spoiled");
+        assertEquals(model.logEndOffset, log.logEndOffset(), "a request with an invalid batch appends nothing");
+        assertEquals(size, log.sizeInBytes());
+        assertEquals(segments, log.segmentCount());
     }
 
     private static void checkRead(final Log log, final Model model, final SplittableRandom r) {

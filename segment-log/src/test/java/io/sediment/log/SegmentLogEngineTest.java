@@ -344,6 +344,35 @@ class SegmentLogEngineTest {
     }
 
     @Test
+    void logAppendTimeStampsEveryBatchOfAMultiBatchRequest() {
+        final LogConfig cfg = LogConfig.from(Map.of(LogConfig.MESSAGE_TIMESTAMP_TYPE, "LogAppendTime"));
+        try (SegmentLogEngine engine = open(cfg)) {
+            final Log log = engine.createLog(ORDERS, cfg);
+            log.append(TestRecord.batch(records(1, 7, "first")));
+            clock.advance(3_000);
+            final ByteBuffer request = TestRecord.batches(List.of(records(2, 42, "a"), records(3, 43, "b")));
+            final AppendResult result = log.append(request);
+            assertEquals(1, result.firstOffset());
+            assertEquals(5, result.lastOffset());
+            assertEquals(T0 + 3_000, result.logAppendTime());
+            assertEquals(T0 + 3_000, result.maxTimestamp());
+            try (LogSlice slice = log.read(1, 1 << 20)) {
+                final RecordBatch batch = new RecordBatch();
+                long expectedBase = 1;
+                for (int pos = 0; pos < slice.sizeInBytes(); pos += batch.sizeInBytes()) {
+                    batch.wrap(slice.buffer(), pos).validate(slice.sizeInBytes(), new java.util.zip.CRC32C(), "test");
+                    assertEquals(expectedBase, batch.baseOffset());
+                    assertEquals(TimestampType.LOG_APPEND_TIME, batch.timestampType());
+                    assertEquals(T0 + 3_000, batch.maxTimestamp());
+                    expectedBase = batch.nextOffset();
+                }
+                assertEquals(6, expectedBase);
+            }
+            assertEquals(Optional.of(new TimestampedOffset(T0 + 3_000, 1)), log.offsetForTimestamp(T0 + 1));
+        }
+    }
+
+    @Test
     void recoveryTruncatesAtABadCrcInTheMiddleOfTheActiveSegment() throws IOException {
         final LogConfig cfg = LogConfig.DEFAULTS;
         final List<TestRecord> all = new ArrayList<>();

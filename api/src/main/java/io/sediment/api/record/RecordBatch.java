@@ -141,7 +141,17 @@ public final class RecordBatch {
         crc.reset();
         final int from = offset + ATTRIBUTES_OFFSET;
         final int to = offset + sizeInBytes();
-        crc.update(buffer.duplicate().limit(to).position(from));
+        if (buffer.hasArray()) {
+            // No view to allocate (heap buffers are what producers and the broker append): the append path stays
+            // allocation-free. The same bounds a view would check: the buffer's, not the (maybe larger) array's.
+            if (to < from || to > buffer.capacity()) {
+                throw new IllegalArgumentException("batch at " + offset + " of " + sizeInBytes() + " bytes does not fit"
+                        + " in a buffer of " + buffer.capacity());
+            }
+            crc.update(buffer.array(), buffer.arrayOffset() + from, to - from);
+        } else {
+            crc.update(buffer.duplicate().limit(to).position(from));
+        }
         return crc.getValue();
     }
 

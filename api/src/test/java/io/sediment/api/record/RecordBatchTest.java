@@ -180,6 +180,24 @@ class RecordBatchTest {
     }
 
     @Test
+    void theChecksumIsTheSameOverHeapSlicesAndDirectBuffersAndStaysInsideTheBuffer() {
+        final ByteBuffer built = new RecordBatchBuilder().append(1L, "k".getBytes(), "v".getBytes()).build();
+        final int size = built.remaining();
+        final long expected = new RecordBatch().wrap(built, 0).checksum();
+        final CRC32C crc = new CRC32C();
+        // A heap slice in the middle of a larger array (arrayOffset 7), and a direct buffer (no array).
+        final byte[] wide = new byte[size + 20];
+        final ByteBuffer slice = ByteBuffer.wrap(wide, 7, size).slice().put(built.duplicate()).flip();
+        final ByteBuffer direct = ByteBuffer.allocateDirect(size).put(built.duplicate()).flip();
+        for (ByteBuffer buf : List.of(built, slice, direct)) {
+            assertEquals(expected, new RecordBatch().wrap(buf, 0).computeChecksum(crc), buf.toString());
+        }
+        // A length past the buffer is refused even where the array behind it is longer (the view's bound).
+        slice.putInt(BATCH_LENGTH_OFFSET, size - LOG_OVERHEAD + 5);
+        assertThrows(IllegalArgumentException.class, () -> new RecordBatch().wrap(slice, 0).computeChecksum(crc));
+    }
+
+    @Test
     void lastSequenceWrapsAsKafkas() {
         final ByteBuffer buf = new RecordBatchBuilder().producer(1L, (short) 0, Integer.MAX_VALUE)
                 .append(1L, null, null).append(1L, null, null).build();
