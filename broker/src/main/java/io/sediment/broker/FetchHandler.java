@@ -40,8 +40,9 @@ final class FetchHandler implements ApiHandler {
     }
 
     /**
-     * Reading is a header walk over mapped memory and answering is a zero-copy send, both cheap and lock-free; a fetch
-     * that has to wait parks in {@link FetchWaiters} and is woken on an I/O thread.
+     * Reading is a header walk (over mapped memory, or {@code pread}s of page-cache pages below the mmap backend's
+     * resident window) and answering is a zero-copy send, both cheap and lock-free; a fetch that has to wait parks in
+     * {@link FetchWaiters} and is woken on an I/O thread.
      */
     @Override
     public boolean runsOnNetworkThread() {

@@ -87,9 +87,9 @@ final class RequestChannel {
         }
         final InboundRequest request = new InboundRequest(header, body, connection.id, client, System.nanoTime());
         if (registry.handler(key).runsOnNetworkThread()) {
-            // A fetch is a header walk over mapped memory and a zero-copy send: handing it to an I/O thread and back
-            // cost two thread wake-ups per fetch, which on a busy machine were most of a fetch's latency. Answered
-            // here, its response is written in this same turn of the network thread's loop.
+            // A fetch is a header walk and a zero-copy send (FetchHandler.runsOnNetworkThread): handing it to an I/O
+            // thread and back cost two thread wake-ups per fetch, which on a busy machine were most of a fetch's
+            // latency. Answered here, its response is written in this same turn of the network thread's loop.
             handle(registry, processor, connection, request);
             return;
         }

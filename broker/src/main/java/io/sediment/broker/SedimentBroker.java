@@ -46,7 +46,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class SedimentBroker implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SedimentBroker.class);
     static final String LOCK_FILE = ".sediment-broker.lock";
-    /** The mmap backend's resident window (backend-mmap/README.md), read when the backend is found by name. */
+    /**
+     * The mmap backend's resident window (backend-mmap/README.md), read when the backend is found by name: the value
+     * of {@code MmapStorageBackend.RESIDENT_BYTES_PROPERTY}, spelled out because the broker has that module at
+     * runtime scope only (engines are found by name).
+     */
     static final String MMAP_RESIDENT_BYTES_PROPERTY = "sediment.mmap.resident.bytes";
     /** The window a broker process runs with unless {@link #MMAP_RESIDENT_BYTES_PROPERTY} is given: 4 MiB. */
     static final String BROKER_MMAP_RESIDENT_BYTES = "4194304";
@@ -207,7 +211,6 @@ public final class SedimentBroker implements AutoCloseable {
         stopped.countDown();
     }
 
-    /** {@code SedimentBroker server.properties [--override key=value]...}, as {@code kafka-server-start.sh} runs it. */
     /**
      * Defaults that belong to a broker process, not to the engine library it embeds: the mmap backend keeps only a
      * 4 MiB window of each segment mapped (the library keeps every touched page, for random-read speed), since the
@@ -221,6 +224,7 @@ public final class SedimentBroker implements AutoCloseable {
         }
     }
 
+    /** {@code SedimentBroker server.properties [--override key=value]...}, as {@code kafka-server-start.sh} runs it. */
     public static void main(final String[] args) throws IOException {
         if (args.length < 1) {
             System.err.println("USAGE: kafka-server-start.sh server.properties [--override property=value]*");

@@ -16,12 +16,6 @@ package io.sediment.backend.mmap;
 final class ResidencyPolicy {
     /** Accounting unit; {@link PageDropper} aligns to the machine's real page size. */
     static final int PAGE = 4096;
-    /**
-     * The window the broker runs with (it serves fetches by sendfile, so little of a segment needs to stay mapped):
-     * small next to a JVM's heap, large enough that sweeps are rare (one per 3 MiB). Not the library's default,
-     * which is unbounded: random reads of dropped pages cost a pread each (p50 ~5 µs instead of ~0.5 µs).
-     */
-    static final long BROKER_BYTES = 4L * 1024 * 1024;
     static final ResidencyPolicy UNBOUNDED = new ResidencyPolicy(-1);
 
     private final long windowBytes;

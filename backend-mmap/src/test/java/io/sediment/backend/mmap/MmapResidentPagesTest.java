@@ -129,8 +129,7 @@ class MmapResidentPagesTest {
                 () -> ResidencyPolicy.parse(MmapStorageBackend.RESIDENT_BYTES_PROPERTY, "-5"));
         assertTrue(!ResidencyPolicy.parse("x", "unbounded").bounded());
         assertTrue(!ResidencyPolicy.parse("x", null).bounded());
-        assertEquals(ResidencyPolicy.BROKER_BYTES / 4,
-                ResidencyPolicy.parse("x", Long.toString(ResidencyPolicy.BROKER_BYTES)).keepBytes());
+        assertEquals(MIB, ResidencyPolicy.parse("x", Integer.toString(4 * MIB)).keepBytes());
         assertEquals(ResidencyPolicy.PAGE, ResidencyPolicy.parse("x", "0").stepBytes());
     }
 
