@@ -247,7 +247,10 @@ public final class SedimentBroker implements AutoCloseable {
             System.exit(1);
             return;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(broker::close, "sediment-shutdown"));
+        final Thread shutdown = new Thread(broker::close, "sediment-shutdown");
+        // Its log lines (the engine's while it closes, "stopped") are written before the JVM's logging shuts down.
+        BrokerLogManager.resetAfter(shutdown);
+        Runtime.getRuntime().addShutdownHook(shutdown);
         broker.awaitStop();
     }
 
