@@ -6,9 +6,10 @@
 # when broker/target/classpath.txt or its jar is missing, or broker/pom.xml is newer than classpath.txt. LOG_OPTS:
 # every log line (the engine's through java.util.logging, the broker's and kafka-clients' through slf4j-jdk14 into
 # java.util.logging) is configured by config/logging.properties and written by LogLineFormatter as
-# "yyyy-MM-dd HH:mm:ss,SSS [logger] LEVEL message" to stderr (SimpleFormatter's format stays set for anyone who
-# swaps the formatter back); BrokerLogManager keeps the handlers open until the broker's shutdown hook has logged
-# its last lines.
+# "yyyy-MM-dd HH:mm:ss,SSS [logger] LEVEL message" to stderr; BrokerLogManager keeps the handlers open until the
+# broker's shutdown hook has logged its last lines. No -Djava.util.logging.SimpleFormatter.format: every
+# ConsoleHandler first makes a SimpleFormatter, whose constructor validates that property with String.format (the
+# JDK's locale data, ~25 ms of CPU at a start), even when the configuration then gives it LogLineFormatter.
 #
 # sediment_cds_archive sets CDS_OPTS (an array: -XX:SharedArchiveFile=<archive>, or empty) after making sure the
 # archive is there and current. The archive is a JDK 17 dynamic AppCDS archive: the JVM maps the broker's classes,
@@ -43,8 +44,7 @@ sediment_broker_env() {
   HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xmx512m -Xms128m}"
   PERF_OPTS="${KAFKA_JVM_PERFORMANCE_OPTS:--XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true}"
   LOG_OPTS=("-Djava.util.logging.config.file=$ROOT/config/logging.properties"
-            -Djava.util.logging.manager=io.sediment.broker.BrokerLogManager
-            "-Djava.util.logging.SimpleFormatter.format=%1\$tY-%1\$tm-%1\$td %1\$tH:%1\$tM:%1\$tS,%1\$tL [%3\$s] %4\$s %5\$s%6\$s%n")
+            -Djava.util.logging.manager=io.sediment.broker.BrokerLogManager)
 }
 
 sediment_broker_jar() {
