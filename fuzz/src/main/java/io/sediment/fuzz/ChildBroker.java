@@ -70,6 +70,13 @@ public final class ChildBroker implements AutoCloseable {
             process.destroyForcibly();
             throw new IOException("broker child did not start (" + first + "); its log: " + logTail());
         }
+        // The engine's first line is written before PORT: without it in LogLineFormatter's form the logging is not
+        // configured (JUL then writes nothing, or other lines), and logProblems() could not see a problem.
+        if (Files.readAllLines(log, StandardCharsets.UTF_8).stream()
+                .noneMatch(l -> l.contains(" [io.sediment.log.SegmentLogEngine] INFO opened "))) {
+            process.destroyForcibly();
+            throw new IOException("broker child's log has no engine line in LogLineFormatter's form: " + logTail());
+        }
         this.address = new InetSocketAddress("127.0.0.1", Integer.parseInt(first.substring(5).trim()));
     }
 
