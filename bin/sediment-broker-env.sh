@@ -4,9 +4,12 @@
 #
 # sediment_broker_env sets JAVA, CLASSPATH, HEAP_OPTS, PERF_OPTS and LOG_OPTS (an array), building the broker first
 # when broker/target/classpath.txt or its jar is missing, or broker/pom.xml is newer than classpath.txt. LOG_OPTS:
-# slf4j-simple (the broker, kafka-clients) and java.util.logging (the engine) both write
-# "yyyy-MM-dd HH:mm:ss,SSS ..." lines to stdout/stderr; java.util.logging through config/logging.properties and
-# LogLineFormatter (SimpleFormatter's format stays set for anyone who swaps the formatter back).
+# every log line (the engine's through java.util.logging, the broker's and kafka-clients' through slf4j-jdk14 into
+# java.util.logging) is configured by config/logging.properties and written by LogLineFormatter as
+# "yyyy-MM-dd HH:mm:ss,SSS [logger] LEVEL message" to stderr; BrokerLogManager keeps the handlers open until the
+# broker's shutdown hook has logged its last lines. No -Djava.util.logging.SimpleFormatter.format: every
+# ConsoleHandler first makes a SimpleFormatter, whose constructor validates that property with String.format (the
+# JDK's locale data, ~25 ms of CPU at a start), even when the configuration then gives it LogLineFormatter.
 #
 # sediment_cds_archive sets CDS_OPTS (an array: -XX:SharedArchiveFile=<archive>, or empty) after making sure the
 # archive is there and current. The archive is a JDK 17 dynamic AppCDS archive: the JVM maps the broker's classes,
@@ -40,12 +43,8 @@ sediment_broker_env() {
   fi
   HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xmx512m -Xms128m}"
   PERF_OPTS="${KAFKA_JVM_PERFORMANCE_OPTS:--XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true}"
-  LOG_OPTS=(-Dorg.slf4j.simpleLogger.showDateTime=true
-            "-Dorg.slf4j.simpleLogger.dateTimeFormat=yyyy-MM-dd HH:mm:ss,SSS"
-            -Dorg.slf4j.simpleLogger.logFile=System.out
-            -Dorg.slf4j.simpleLogger.defaultLogLevel=info
-            "-Djava.util.logging.config.file=$ROOT/config/logging.properties"
-            "-Djava.util.logging.SimpleFormatter.format=%1\$tY-%1\$tm-%1\$td %1\$tH:%1\$tM:%1\$tS,%1\$tL [%3\$s] %4\$s %5\$s%6\$s%n")
+  LOG_OPTS=("-Djava.util.logging.config.file=$ROOT/config/logging.properties"
+            -Djava.util.logging.manager=io.sediment.broker.BrokerLogManager)
 }
 
 sediment_broker_jar() {

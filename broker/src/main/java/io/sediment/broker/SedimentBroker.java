@@ -4,6 +4,7 @@ import io.sediment.api.EngineConfig;
 import io.sediment.api.LogEngine;
 import io.sediment.api.StorageException;
 import io.sediment.log.SegmentLogEngine;
+import org.apache.kafka.common.protocol.ApiKeys;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,11 +88,16 @@ public final class SedimentBroker implements AutoCloseable {
         ScheduledExecutorService tm = null;
         SocketServer socketServer = null;
         try {
+            io = Executors.newFixedThreadPool(config.numIoThreads, daemon("sediment-io-"));
+            // kafka-clients' ApiKeys, whose static initialiser builds every message schema (~0.4 s in a cold JVM,
+            // ~60 ms with the start script's class-data archive), is needed by the first request: initialise it on
+            // an I/O thread now, while this thread opens the engine, rather than after. Registering (below) waits
+            // for it if it is not done yet.
+            io.execute(ApiKeys::values);
             final String clusterId = MetaProperties.loadOrCreate(dir, config.nodeId);
             final TopicCatalog catalog = TopicCatalog.load(dir, config.defaultLogConfig);
             opened = openEngine(dir, config.engineConfig(catalog::logConfig));
             catalog.attach(opened);
-            io = Executors.newFixedThreadPool(config.numIoThreads, daemon("sediment-io-"));
             tm = Executors.newSingleThreadScheduledExecutor(daemon("sediment-fetch-timer-"));
             final ApiRegistry registry = new ApiRegistry();
             final CompletableFuture<ApiRegistry> ready = new CompletableFuture<>();
@@ -113,9 +119,8 @@ public final class SedimentBroker implements AutoCloseable {
                     new FetchHandler(catalog, waiters),
                     new OffsetsHandler(catalog),
                     new GroupCoordinatorHandler(node, groups));
-            // Registering touches kafka-clients' ApiKeys, whose static initialiser builds every message schema
-            // (~0.4 s in a cold JVM): do it on an I/O thread so that start() returns once the listener is bound.
-            // A request that arrives first waits for it.
+            // Registering touches ApiKeys (above): on an I/O thread too, so that start() returns once the listener
+            // is bound. A request that arrives first waits for it.
             io.execute(() -> {
                 try {
                     handlers.forEach(registry::register);
@@ -247,7 +252,10 @@ public final class SedimentBroker implements AutoCloseable {
             System.exit(1);
             return;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(broker::close, "sediment-shutdown"));
+        final Thread shutdown = new Thread(broker::close, "sediment-shutdown");
+        // Its log lines (the engine's while it closes, "stopped") are written before the JVM's logging shuts down.
+        BrokerLogManager.resetAfter(shutdown);
+        Runtime.getRuntime().addShutdownHook(shutdown);
         broker.awaitStop();
     }
 

@@ -21,6 +21,19 @@ import java.util.concurrent.TimeUnit;
  * <p>Threading: one owner thread; {@link #alive} may be called from any thread.
  */
 public final class ChildBroker implements AutoCloseable {
+    /**
+     * The child's java.util.logging, which every line goes through (the broker's and kafka-clients' by slf4j-jdk14):
+     * the broker and kafka-clients at WARNING, since a fuzz run closes 10^5 connections on purpose and each close
+     * is an INFO line; the engine at the JDK's INFO; one {@code LogLineFormatter} line each, to stderr.
+     */
+    private static final String LOGGING = String.join("\n",
+            "handlers=java.util.logging.ConsoleHandler",
+            ".level=INFO",
+            "io.sediment.broker.level=WARNING",
+            "org.apache.kafka.level=WARNING",
+            "java.util.logging.ConsoleHandler.level=INFO",
+            "java.util.logging.ConsoleHandler.formatter=io.sediment.broker.LogLineFormatter", "");
+
     private final Process process;
     private final BufferedReader out;
     private final Writer in;
@@ -36,11 +49,13 @@ public final class ChildBroker implements AutoCloseable {
             throws IOException {
         Files.createDirectories(dataDir);
         this.log = dataDir.resolveSibling(dataDir.getFileName() + ".broker-log.txt");
+        final Path logging = dataDir.resolveSibling(dataDir.getFileName() + ".logging.properties");
+        Files.writeString(logging, LOGGING, StandardCharsets.UTF_8);
         final List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx" + heap);
         cmd.add("-XX:+UseSerialGC"); // one GC thread on a 2-core machine, and heap-after-GC figures that are exact
-        cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"); // a fuzz run closes 10^5 connections on purpose
+        cmd.add("-Djava.util.logging.config.file=" + logging.toAbsolutePath());
         cmd.add("-cp");
         cmd.add(classpath);
         cmd.add(BrokerChild.class.getName());
@@ -54,6 +69,13 @@ public final class ChildBroker implements AutoCloseable {
         if (first == null || !first.startsWith("PORT ")) {
             process.destroyForcibly();
             throw new IOException("broker child did not start (" + first + "); its log: " + logTail());
+        }
+        // The engine's first line is written before PORT: without it in LogLineFormatter's form the logging is not
+        // configured (JUL then writes nothing, or other lines), and logProblems() could not see a problem.
+        if (Files.readAllLines(log, StandardCharsets.UTF_8).stream()
+                .noneMatch(l -> l.contains(" [io.sediment.log.SegmentLogEngine] INFO opened "))) {
+            process.destroyForcibly();
+            throw new IOException("broker child's log has no engine line in LogLineFormatter's form: " + logTail());
         }
         this.address = new InetSocketAddress("127.0.0.1", Integer.parseInt(first.substring(5).trim()));
     }
@@ -106,11 +128,14 @@ public final class ChildBroker implements AutoCloseable {
         }
     }
 
-    /** Lines of the broker's log at WARN or ERROR (the child logs nothing below WARN). */
+    /**
+     * Lines of the broker's log at WARNING or SEVERE (slf4j's warn and error), the engine's included, and of
+     * exceptions and errors outside a log line.
+     */
     public List<String> logProblems() throws IOException {
         final List<String> found = new ArrayList<>();
         for (String l : Files.readAllLines(log, StandardCharsets.UTF_8)) {
-            if (l.contains(" ERROR ") || l.contains(" WARN ") || l.startsWith("Exception") || l.contains("Error:")) {
+            if (l.contains("] SEVERE ") || l.contains("] WARNING ") || l.startsWith("Exception") || l.contains("Error:")) {
                 found.add(l);
             }
         }

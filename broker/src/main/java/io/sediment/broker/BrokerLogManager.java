@@ -1,0 +1,56 @@
+package io.sediment.broker;
+
+import java.util.logging.LogManager;
+
+/**
+ * The broker process's java.util.logging {@code LogManager} (the start script passes
+ * {@code -Djava.util.logging.manager=io.sediment.broker.BrokerLogManager}). The JDK's manager registers a shutdown
+ * hook of its own that {@linkplain #reset() resets} every handler, and the JVM runs all shutdown hooks at once: on
+ * SIGTERM the broker's own hook, which closes the listener and then the engine, would log into handlers already
+ * removed, so its last lines (the engine's warnings while it closes its logs, "Sediment broker 0 stopped") were
+ * lost. Every line of the broker goes through java.util.logging (slf4j-jdk14), so this one makes that reset wait for
+ * the hook {@linkplain #resetAfter given} by {@link SedimentBroker#main} to finish, at most {@value #WAIT_MILLIS} ms.
+ *
+ * <p>Nothing else changes: configuration, loggers and handlers are the JDK's. Without the property the JDK's
+ * manager is used and {@link #resetAfter} does nothing.
+ *
+ * <p>Threading: {@link #resetAfter} from the thread that registers the hook; {@link #reset} from any thread.
+ */
+public final class BrokerLogManager extends LogManager {
+    /** Longer than the broker's close takes (its I/O threads get 10 s), shorter than anyone waits for a SIGTERM. */
+    static final long WAIT_MILLIS = 30_000;
+
+    private volatile Thread lastHook;
+
+    /** Instantiated by {@code LogManager} itself, from the {@code java.util.logging.manager} property. */
+    public BrokerLogManager() {
+        super();
+    }
+
+    /**
+     * Makes the reset of the JVM's shutdown wait for {@code hook} (a shutdown hook not yet started), when this JVM's
+     * {@code LogManager} is a {@code BrokerLogManager}.
+     */
+    static void resetAfter(final Thread hook) {
+        if (LogManager.getLogManager() instanceof BrokerLogManager manager) {
+            manager.lastHook = hook;
+        }
+    }
+
+    /**
+     * Resets as the JDK's manager does, after {@link #resetAfter}'s hook has finished when that hook is running
+     * (the JVM is shutting down); at any other time a thread that was never started or has ended is not waited for.
+     */
+    @Override
+    public void reset() {
+        final Thread hook = lastHook;
+        if (hook != null && hook != Thread.currentThread()) {
+            try {
+                hook.join(WAIT_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        super.reset();
+    }
+}
