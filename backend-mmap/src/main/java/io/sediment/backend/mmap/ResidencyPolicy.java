@@ -62,6 +62,11 @@ final class ResidencyPolicy {
         return windowBytes >= 0;
     }
 
+    /** The window {@code W} in bytes; negative when unbounded. */
+    long windowBytes() {
+        return windowBytes;
+    }
+
     long keepBytes() {
         return keepBytes;
     }
