@@ -17,10 +17,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * segments' charges; {@link #holders()} counts the segments whose charge is not zero. A writer that finds the
  * budget {@link #over} after its charge drops its own segment's written pages down to {@link #keepBytes}: the
  * newest bytes, kept for tailing readers, divided among the holders so that their keeps add up to the policy's
- * keep ({@code W/4}). Segments that stopped being written keep their charge until their next append, their trim
- * (roll, close) or their close, and make the written ones sweep sooner. Bound (when drops succeed): at most
- * {@code W} charged by segments whose last charge left the budget under {@code W}, plus under
- * {@code keep + page} for each segment whose last charge swept it.
+ * keep ({@code W/4}). A sweep drops at least {@link #minSweepBytes}. Segments that stopped being written keep their
+ * charge until their next append, their trim (roll, close) or their close, and make the written ones sweep sooner.
+ * Bound (when drops succeed): at most {@code W} charged by segments whose last charge left the budget within
+ * {@code W}, plus under {@code keep + minSweep + page} for each segment whose last charge found it over.
  *
  * <p>Threading: {@link #adjust} from any segment's writer thread, concurrently with the others (atomics, no lock);
  * each segment's own charge changes only on its writer's thread, so its transitions to and from zero, which
@@ -55,6 +55,15 @@ final class ResidentBudget {
     /** How many appended bytes a segment gathers before it charges them (one atomic add). */
     long chunkBytes() {
         return chunkBytes;
+    }
+
+    /**
+     * The least a writer's sweep drops (four chunks, at most the policy's step): when segments that stopped being
+     * written hold the budget over the window on their own, the writers still going sweep every four chunks, not at
+     * every chunk (one madvise per 256 KiB appended at most, rather than per 64 KiB).
+     */
+    long minSweepBytes() {
+        return Math.min(4 * chunkBytes, policy.stepBytes());
     }
 
     /**

@@ -125,10 +125,13 @@ final class ResidentPages {
         }
     }
 
-    /** Writer, the budget being over: drops what it wrote below the kept tail, and stops charging for it. */
+    /**
+     * Writer, the budget being over: drops what it wrote below the kept tail, if that is at least the minimum sweep,
+     * and stops charging for it.
+     */
     private void sweep(final int size) {
         final long to = pageFloor(size) - budget.keepBytes();
-        if (to > writerDroppedTo && PageDropper.get() != null) {
+        if (to - writerDroppedTo >= budget.minSweepBytes() && PageDropper.get() != null) {
             readFromFileBelow = Math.max(readFromFileBelow, to);
             if (drop(writerDroppedTo, to)) {
                 writerDroppedTo = to;

@@ -93,8 +93,10 @@ class ResidentBudgetPropertyTest {
         assertEquals(sum, budget.charged(), "the budget is the sum of the segments' charges");
         assertEquals(holders, budget.holders(), "holders are the segments with a charge");
         // The bound (ResidentBudget's javadoc): segments whose last charge left the store within the window add up to
-        // at most the window; each segment whose last charge swept it holds less than a keep and a page.
-        final long bound = policy.windowBytes() + (long) live.size() * (policy.keepBytes() + PAGE);
+        // at most the window; each segment whose last charge found it over holds less than a keep, a minimum sweep
+        // and a page.
+        final long bound = policy.windowBytes()
+                + (long) live.size() * (policy.keepBytes() + budget.minSweepBytes() + PAGE);
         assertTrue(sum <= bound, "charged " + sum + " over the bound " + bound + " (" + live.size() + " segments, "
                 + policy + ")");
     }
@@ -136,7 +138,7 @@ class ResidentBudgetPropertyTest {
         }
         assertEquals(6, budget.holders());
         assertEquals(1024 * 1024 / 6 / PAGE * PAGE, budget.keepBytes());
-        assertTrue(budget.charged() <= 4L * 1024 * 1024 + 6 * (budget.keepBytes() + PAGE),
+        assertTrue(budget.charged() <= 4L * 1024 * 1024 + 6 * (budget.keepBytes() + budget.minSweepBytes() + PAGE),
                 "six segments written in turn share one window: " + budget.charged());
         for (Seg seg : six) {
             seg.pages.sealed(seg.size);
