@@ -48,10 +48,6 @@ final class ResidentBudget {
         return policy;
     }
 
-    boolean bounded() {
-        return policy.bounded();
-    }
-
     /** How many appended bytes a segment gathers before it charges them (one atomic add). */
     long chunkBytes() {
         return chunkBytes;
