@@ -53,7 +53,10 @@ public final class SedimentBroker implements AutoCloseable {
      * runtime scope only (engines are found by name).
      */
     static final String MMAP_RESIDENT_BYTES_PROPERTY = "sediment.mmap.resident.bytes";
-    /** The window a broker process runs with unless {@link #MMAP_RESIDENT_BYTES_PROPERTY} is given: 4 MiB. */
+    /**
+     * The window a broker process runs with unless {@link #MMAP_RESIDENT_BYTES_PROPERTY} is given: 4 MiB, shared by
+     * every partition of the log directory (one budget per data directory), not 4 MiB each.
+     */
     static final String BROKER_MMAP_RESIDENT_BYTES = "4194304";
 
     private final BrokerConfig config;
@@ -218,10 +221,10 @@ public final class SedimentBroker implements AutoCloseable {
 
     /**
      * Defaults that belong to a broker process, not to the engine library it embeds: the mmap backend keeps only a
-     * 4 MiB window of each segment mapped (the library keeps every touched page, for random-read speed), since the
-     * broker serves fetches by sendfile and its resident set is what an operator compares with Kafka's. A value
-     * given with {@code -D} (e.g. in {@code KAFKA_OPTS}) is left alone. Called by {@link #main} only, so an
-     * in-process {@link #start} never changes its host's system properties.
+     * 4 MiB window of written pages mapped, shared by all partitions (the library keeps every touched page, for
+     * random-read speed), since the broker serves fetches by sendfile and its resident set is what an operator
+     * compares with Kafka's. A value given with {@code -D} (e.g. in {@code KAFKA_OPTS}) is left alone. Called by
+     * {@link #main} only, so an in-process {@link #start} never changes its host's system properties.
      */
     static void applyProcessDefaults() {
         if (System.getProperty(MMAP_RESIDENT_BYTES_PROPERTY) == null) {

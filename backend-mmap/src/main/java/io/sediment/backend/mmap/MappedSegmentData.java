@@ -35,7 +35,8 @@ import java.util.List;
  *
  * <p>Resident pages: every page copied into or read through a mapping would stay mapped, and count in the process's
  * RSS, until close. {@link ResidentPages} drops written pages behind the writer, pages readers touched, and the
- * whole segment at {@link #trim()} (roll), so the mappings hold about one {@link ResidencyPolicy} window resident;
+ * whole segment at {@link #trim()} (roll), so the store's mappings together hold about one {@link ResidencyPolicy}
+ * window of written data resident ({@link ResidentBudget});
  * the bytes stay in the page cache, and a later access faults them back in unchanged.
  *
  * <p>Threading: {@link #append}, {@link #truncateTo}, {@link #trim} and {@link #close} by the partition's single
@@ -84,9 +85,8 @@ final class MappedSegmentData implements SegmentData {
     private boolean directoryUnsynced;
 
     private MappedSegmentData(final Path path, final RandomAccessFile file, final int capacityHint,
-                              final boolean created, final ResidencyPolicy residency) throws IOException {
+                              final boolean created, final ResidentBudget residency) throws IOException {
         this.fileName = path.toString();
-        this.resident = new ResidentPages(residency);
         this.directory = path.toAbsolutePath().getParent();
         this.file = file;
         this.channel = file.getChannel();
@@ -98,6 +98,7 @@ final class MappedSegmentData implements SegmentData {
         if (fileLength > Integer.MAX_VALUE) {
             throw new StorageException(fileName, "segment file is " + fileLength + " bytes, more than 2 GiB");
         }
+        this.resident = new ResidentPages(residency, created ? 0 : (int) fileLength);
         this.mapping = map((int) fileLength);
         this.size = created ? 0 : (int) fileLength;
         this.flushedTo = size;
@@ -106,7 +107,7 @@ final class MappedSegmentData implements SegmentData {
     }
 
     /** Creates {@code path} (which must not exist), preallocated to {@code capacityHint} bytes. */
-    static MappedSegmentData create(final Path path, final int capacityHint, final ResidencyPolicy residency) {
+    static MappedSegmentData create(final Path path, final int capacityHint, final ResidentBudget residency) {
         try {
             Files.createFile(path);
         } catch (FileAlreadyExistsException e) {
@@ -118,7 +119,7 @@ final class MappedSegmentData implements SegmentData {
     }
 
     /** Opens the existing {@code path}; {@link #size()} is its length. */
-    static MappedSegmentData open(final Path path, final int capacityHint, final ResidencyPolicy residency) {
+    static MappedSegmentData open(final Path path, final int capacityHint, final ResidentBudget residency) {
         if (!Files.isRegularFile(path)) {
             throw new StorageException(path.toString(), "no such segment");
         }
@@ -126,7 +127,7 @@ final class MappedSegmentData implements SegmentData {
     }
 
     private static MappedSegmentData openFile(final Path path, final int capacityHint, final boolean created,
-                                              final ResidencyPolicy residency) {
+                                              final ResidentBudget residency) {
         RandomAccessFile file = null;
         try {
             file = new RandomAccessFile(path.toFile(), "rw");

@@ -33,12 +33,13 @@ final class MmapBackendStore implements BackendStore {
     private static final String DELETING = "-delete";
 
     private final Path dir;
-    private final ResidencyPolicy residency;
+    /** The store's resident window, shared by every segment of every partition in it. */
+    private final ResidentBudget residency;
     private volatile boolean closed;
 
     private MmapBackendStore(final Path dir, final ResidencyPolicy residency) {
         this.dir = dir;
-        this.residency = residency;
+        this.residency = new ResidentBudget(residency);
     }
 
     static MmapBackendStore open(final Path directory, final ResidencyPolicy residency) {
@@ -54,6 +55,11 @@ final class MmapBackendStore implements BackendStore {
         final MmapBackendStore store = new MmapBackendStore(dir, residency);
         store.finishDeletions();
         return store;
+    }
+
+    /** The resident window shared by this store's segments (tests read its accounting). */
+    ResidentBudget residentBudget() {
+        return residency;
     }
 
     @Override

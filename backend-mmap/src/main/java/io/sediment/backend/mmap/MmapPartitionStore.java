@@ -30,10 +30,10 @@ import java.util.Arrays;
 final class MmapPartitionStore implements PartitionStore {
     private final String name;
     private final Path dir;
-    private final ResidencyPolicy residency;
+    private final ResidentBudget residency;
     private volatile boolean closed;
 
-    MmapPartitionStore(final String name, final Path dir, final ResidencyPolicy residency) {
+    MmapPartitionStore(final String name, final Path dir, final ResidentBudget residency) {
         this.name = name;
         this.dir = dir;
         this.residency = residency;

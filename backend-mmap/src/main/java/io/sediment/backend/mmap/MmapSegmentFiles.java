@@ -30,7 +30,7 @@ final class MmapSegmentFiles implements SegmentFiles {
 
     /** Creates the segment's files; the {@code .log} must not exist, stray index files are emptied. */
     static MmapSegmentFiles create(final Path dir, final long id, final SegmentSpec spec,
-                                   final ResidencyPolicy residency) {
+                                   final ResidentBudget residency) {
         final MappedSegmentData data = MappedSegmentData.create(SegmentFileNames.file(dir, id, SegmentFileNames.LOG),
                 spec.dataCapacity(), residency);
         return withIndexes(dir, id, spec, data, true);
@@ -38,7 +38,7 @@ final class MmapSegmentFiles implements SegmentFiles {
 
     /** Opens an existing segment; missing index files are created empty. */
     static MmapSegmentFiles open(final Path dir, final long id, final SegmentSpec spec,
-                                 final ResidencyPolicy residency) {
+                                 final ResidentBudget residency) {
         final MappedSegmentData data = MappedSegmentData.open(SegmentFileNames.file(dir, id, SegmentFileNames.LOG),
                 spec.dataCapacity(), residency);
         return withIndexes(dir, id, spec, data, false);

@@ -21,11 +21,12 @@ import java.nio.file.Path;
  * close through {@code sun.misc.Unsafe#invokeCleaner}, which needs no JVM flags.
  *
  * <p>Resident window: pages written or read through a mapping would count in the process's resident set until
- * the segment closes; the backend drops them (madvise, keeping the bytes in the page cache) so that each segment's
- * mappings hold about {@code resident.bytes} of its data resident. Set it with {@link #MmapStorageBackend(long)}
+ * the segment closes; the backend drops them (madvise, keeping the bytes in the page cache) so that the mappings of
+ * each store (data directory) hold about {@code resident.bytes} of written data resident, shared by all its
+ * segments. Set it with {@link #MmapStorageBackend(long)}
  * or, for a backend found by name, the system property {@value #RESIDENT_BYTES_PROPERTY}: a number of bytes
  * or {@code unbounded} (the default: every touched page stays mapped, so random reads stay memory reads). The
- * broker's {@code main} sets 4194304 (4 MiB) unless the property is given.
+ * broker's {@code main} sets 4194304 (4 MiB, for its whole log directory) unless the property is given.
  *
  * <p>Threading: immutable; {@link #open} may be called from any thread.
  */
@@ -47,8 +48,9 @@ public final class MmapStorageBackend implements StorageBackend {
     }
 
     /**
-     * A backend whose segments each keep about {@code residentBytes} of their data mapped resident; negative:
-     * unbounded (every page written or read stays mapped until its segment closes).
+     * A backend whose stores each keep about {@code residentBytes} of their segments' written data mapped resident,
+     * shared by all segments of the store; negative: unbounded (every page written or read stays mapped until its
+     * segment closes).
      */
     public MmapStorageBackend(final long residentBytes) {
         this.residency = ResidencyPolicy.of(residentBytes);

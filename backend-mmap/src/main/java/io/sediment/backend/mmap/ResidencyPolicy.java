@@ -5,11 +5,13 @@ package io.sediment.backend.mmap;
  * ({@link MmapStorageBackend#RESIDENT_BYTES_PROPERTY}, or {@link MmapStorageBackend#MmapStorageBackend(long)}).
  *
  * <p>A window of {@code W} bytes splits into a kept tail, {@code keep = W/4} rounded down to a page (the newest
- * bytes, which the writer is finishing and tailing readers look at), and a sweep step, {@code step = W - keep}:
- * every {@code step} bytes appended, and every {@code step} bytes (or page-fault windows) read, the pages of
- * {@code [0, size - keep)} are dropped ({@link ResidentPages}). So a segment's own mappings hold about {@code W}
- * bytes of its data resident, whatever its size. {@code W = 0} drops every whole page as soon as it is written
- * (tests use it). Unbounded ({@code W < 0}) never drops: the behaviour before the setting existed.
+ * bytes, which the writer is finishing and tailing readers look at), and a sweep step, {@code step = W - keep}.
+ * The window is a store's, shared by all its segments ({@link ResidentBudget}): writers charge what they append
+ * and drop their written pages below their share of the keep whenever the store's charge passes {@code W}, so one
+ * segment written alone sweeps every {@code step} bytes and holds about {@code W}, and many written at once hold
+ * about {@code W} between them. Readers sweep what their views faulted in every {@code step} bytes viewed
+ * ({@link ResidentPages}). {@code W = 0} drops every whole page as soon as it is written (tests use it). Unbounded
+ * ({@code W < 0}) never drops: the behaviour before the setting existed.
  *
  * <p>Threading: immutable.
  */
@@ -60,6 +62,11 @@ final class ResidencyPolicy {
 
     boolean bounded() {
         return windowBytes >= 0;
+    }
+
+    /** The window {@code W} in bytes; negative when unbounded. */
+    long windowBytes() {
+        return windowBytes;
     }
 
     long keepBytes() {

@@ -12,32 +12,41 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.concurrent.TimeUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Written and read pages leave the process's resident set under a bounded window, and not one byte changes:
  * reads through the mapping fault the same bytes back, the page cache (read with {@code pread}) has them.
- * Measured on this process's own {@code /proc/self/smaps}.
+ * Measured on this process's own {@code /proc/self/smaps}. The window is one budget for the whole store: several
+ * partitions written at once hold about one window between them, not one each, and writers on several threads
+ * charge and release it concurrently without losing a byte of its accounting.
  */
 class MmapResidentPagesTest {
     private static final int MIB = 1024 * 1024;
     private static final int CHUNK = 16 * 1024;
+    /**
+     * What a write fault may map beyond the written end: the kernel maps the whole page-cache folio it faults on,
+     * and file folios grow up to 2 MiB (ResidentPages.LARGEST_FOLIO); the not yet written rest of the folio is not
+     * charged (it is zeros until written).
+     */
+    private static final long FOLIO = 2L * MIB;
 
     @TempDir
     Path dir;
 
     @BeforeAll
     static void madviseIsAvailableOnLinux() throws InterruptedException {
-        assumeTrue(Files.isReadable(ResidentSet.SMAPS), "needs Linux /proc/self/smaps");
-        assertTrue(PageDropper.awaitAvailable(60, TimeUnit.SECONDS), "madvise through jffi loads on Linux");
+        ResidentSet.requireMadvise();
     }
 
     @Test
@@ -118,6 +127,125 @@ class MmapResidentPagesTest {
             checkPatternWithPread(log, 4 * MIB, 4);
             segment.close();
         }
+    }
+
+    @Test
+    void sixPartitionsWrittenInTurnShareOneWindow() throws IOException {
+        final long window = 8L * MIB;
+        final int each = 8 * MIB; // with a window per segment, none would have swept yet: 48 MiB resident
+        try (MmapBackendStore store = (MmapBackendStore) new MmapStorageBackend(window).open(dir)) {
+            final List<PartitionStore> partitions = new ArrayList<>();
+            final List<SegmentFiles> segments = new ArrayList<>();
+            final List<Path> logs = new ArrayList<>();
+            for (int p = 0; p < 6; p++) {
+                final PartitionStore partition = store.createPartition("shared-" + p);
+                partitions.add(partition);
+                segments.add(partition.createSegment(0, new SegmentSpec(64 * MIB, 4096, 4096)));
+                logs.add(dir.resolve("shared-" + p).resolve(SegmentFileNames.stem(0) + ".log"));
+            }
+            final ByteBuffer chunk = ByteBuffer.allocate(CHUNK);
+            long mostResident = 0;
+            for (int at = 0; at < each; at += CHUNK) {
+                for (int p = 0; p < 6; p++) {
+                    chunk.clear();
+                    fill(chunk, at, p);
+                    segments.get(p).data().append(chunk.flip());
+                }
+                if (at % MIB == 0) {
+                    mostResident = Math.max(mostResident, resident(logs));
+                }
+            }
+            mostResident = Math.max(mostResident, resident(logs));
+            final ResidentBudget budget = store.residentBudget();
+            // ResidentBudget's bound, and beyond the charge each segment's uncharged last chunk and the folio it fills.
+            final long perSegment = window / 4 + budget.minSweepBytes() + ResidencyPolicy.PAGE;
+            assertTrue(budget.charged() <= window + 6 * perSegment, "charged " + budget.charged());
+            final long bound = window + 6 * (perSegment + budget.chunkBytes() + FOLIO);
+            assertTrue(mostResident <= bound, "6 × 8 MiB written in turn, at most " + mostResident
+                    + " bytes of the .logs resident; one shared window of " + window + " allows " + bound);
+            for (int p = 0; p < 6; p++) {
+                checkPattern(segments.get(p).data(), each, p);
+                checkPatternWithPread(logs.get(p), each, p);
+            }
+            for (int p = 0; p < 6; p++) {
+                segments.get(p).data().trim();
+            }
+            assertEquals(0, budget.charged(), "rolled segments hold no charge");
+            assertEquals(0, resident(logs), "nor any page");
+            for (int p = 0; p < 6; p++) {
+                segments.get(p).close();
+                partitions.get(p).close();
+            }
+        }
+    }
+
+    @Test
+    void writersOnSeveralThreadsKeepTheAccountingExact() throws Exception {
+        try (MmapBackendStore store = (MmapBackendStore) new MmapStorageBackend(2L * MIB).open(dir)) {
+            final int writers = 4;
+            final List<PartitionStore> partitions = new ArrayList<>();
+            final List<SegmentFiles> segments = new ArrayList<>();
+            for (int p = 0; p < writers; p++) {
+                final PartitionStore partition = store.createPartition("concurrent-" + p);
+                partitions.add(partition);
+                segments.add(partition.createSegment(0, new SegmentSpec(16 * MIB, 4096, 4096)));
+            }
+            final CountDownLatch start = new CountDownLatch(1);
+            final AtomicReference<Throwable> failure = new AtomicReference<>();
+            final List<Thread> threads = new ArrayList<>();
+            for (int p = 0; p < writers; p++) {
+                final int partition = p;
+                final Thread t = new Thread(() -> {
+                    try {
+                        start.await();
+                        // Odd sizes: charges and sweeps fall at different points in each segment.
+                        final ByteBuffer batch = ByteBuffer.allocate(CHUNK + 1000 * partition + 7);
+                        for (int at = 0; at + batch.capacity() <= 12 * MIB; at += batch.capacity()) {
+                            batch.clear();
+                            fill(batch, at, partition);
+                            segments.get(partition).data().append(batch.flip());
+                        }
+                    } catch (Throwable e) {
+                        failure.compareAndSet(null, e);
+                    }
+                }, "writer-" + p);
+                threads.add(t);
+                t.start();
+            }
+            start.countDown();
+            for (Thread t : threads) {
+                t.join();
+            }
+            assertNull(failure.get());
+            final ResidentBudget budget = store.residentBudget();
+            long sum = 0;
+            int holders = 0;
+            for (SegmentFiles segment : segments) {
+                final long charged = ((MappedSegmentData) segment.data()).residentPages().charged();
+                sum += charged;
+                holders += charged > 0 ? 1 : 0;
+            }
+            assertEquals(sum, budget.charged(), "the budget is the sum of the writers' charges");
+            assertEquals(holders, budget.holders());
+            assertTrue(sum <= 2L * MIB + writers * (512L * 1024 + budget.minSweepBytes() + ResidencyPolicy.PAGE),
+                    "charged " + sum);
+            for (int p = 0; p < writers; p++) {
+                final int size = segments.get(p).data().size();
+                checkPattern(segments.get(p).data(), size, p);
+                segments.get(p).close();
+                partitions.get(p).close();
+            }
+            assertEquals(0, budget.charged(), "closed segments leave nothing charged");
+            assertEquals(0, budget.holders());
+        }
+    }
+
+    private static long resident(final List<Path> logs) throws IOException {
+        long sum = 0;
+        for (Path log : logs) {
+            sum += ResidentSet.ofFile(log);
+        }
+        return sum;
     }
 
     @Test

@@ -4,12 +4,25 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Reads how much of one file this process has mapped resident, from {@code /proc/self/smaps}. Tests only. */
 final class ResidentSet {
     static final Path SMAPS = Path.of("/proc/self/smaps");
 
     private ResidentSet() {
+    }
+
+    /**
+     * For tests that measure drops: skipped where there is no {@code /proc/self/smaps} (not Linux); on Linux,
+     * madvise must load (through jffi), or pages would silently stay mapped.
+     */
+    static void requireMadvise() throws InterruptedException {
+        assumeTrue(Files.isReadable(SMAPS), "needs Linux /proc/self/smaps");
+        assertTrue(PageDropper.awaitAvailable(60, TimeUnit.SECONDS), "madvise through jffi loads on Linux");
     }
 
     /** Sum of {@code Rss} over every mapping of {@code file}, in bytes (its path as the kernel prints it). */
