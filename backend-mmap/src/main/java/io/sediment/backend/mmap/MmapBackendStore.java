@@ -34,14 +34,16 @@ final class MmapBackendStore implements BackendStore {
 
     private final Path dir;
     private final ResidencyPolicy residency;
+    private final long writeThreshold;
     private volatile boolean closed;
 
-    private MmapBackendStore(final Path dir, final ResidencyPolicy residency) {
+    private MmapBackendStore(final Path dir, final ResidencyPolicy residency, final long writeThreshold) {
         this.dir = dir;
         this.residency = residency;
+        this.writeThreshold = writeThreshold;
     }
 
-    static MmapBackendStore open(final Path directory, final ResidencyPolicy residency) {
+    static MmapBackendStore open(final Path directory, final ResidencyPolicy residency, final long writeThreshold) {
         final Path dir = directory.toAbsolutePath().normalize();
         try {
             Files.createDirectories(dir);
@@ -51,7 +53,7 @@ final class MmapBackendStore implements BackendStore {
         if (!Files.isDirectory(dir) || !Files.isWritable(dir)) {
             throw new StorageException(dir.toString(), "not a writable directory");
         }
-        final MmapBackendStore store = new MmapBackendStore(dir, residency);
+        final MmapBackendStore store = new MmapBackendStore(dir, residency, writeThreshold);
         store.finishDeletions();
         return store;
     }
@@ -90,7 +92,7 @@ final class MmapBackendStore implements BackendStore {
             throw new StorageException(partitionDir.toString(), "cannot create partition directory", e);
         }
         Directories.fsync(dir);
-        return new MmapPartitionStore(name, partitionDir, residency);
+        return new MmapPartitionStore(name, partitionDir, residency, writeThreshold);
     }
 
     @Override
@@ -100,7 +102,7 @@ final class MmapBackendStore implements BackendStore {
         if (!Files.isDirectory(partitionDir)) {
             throw new StorageException(partitionDir.toString(), "no such partition");
         }
-        return new MmapPartitionStore(name, partitionDir, residency);
+        return new MmapPartitionStore(name, partitionDir, residency, writeThreshold);
     }
 
     @Override
