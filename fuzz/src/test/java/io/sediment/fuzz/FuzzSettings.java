@@ -48,8 +48,18 @@ final class FuzzSettings {
         }
     }
 
+    /**
+     * The child JVM's flags: the backend's, and every {@code sediment.*} system property of this JVM (so that
+     * {@code -Dsediment.mmap.write.threshold=0} on the Maven command line reaches the engine under test).
+     */
     static List<String> childFlags(final String backend) {
-        return backend.equals("lmdb") ? LMDB_FLAGS : List.of();
+        final List<String> flags = new ArrayList<>(backend.equals("lmdb") ? LMDB_FLAGS : List.of());
+        for (String name : System.getProperties().stringPropertyNames()) {
+            if (name.startsWith("sediment.")) {
+                flags.add("-D" + name + "=" + System.getProperty(name));
+            }
+        }
+        return flags;
     }
 
     /** Appends a line to the results file ({@code -Dfuzz.report}, default {@code target/fuzz-results.md}). */

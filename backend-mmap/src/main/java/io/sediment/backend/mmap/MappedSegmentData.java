@@ -8,16 +8,21 @@ import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A segment's data bytes in one file ({@code <id>.log}), written by copying into a shared read-write mapping.
+ * A segment's data bytes in one file ({@code <id>.log}), written by copying into a shared read-write mapping, or,
+ * for appends of at least the write threshold, with positional {@code write(2)}s into the same page cache (see
+ * {@link #written}: the kernel zeroes each fresh page a copy into the mapping faults in; skipping that outweighs
+ * {@code write(2)}'s per-call and per-page costs only for large appends).
  *
  * <p>File: the bytes {@code [0, size())} exactly as appended, nothing else: no header, no trailer. A new segment's
  * file is preallocated to the capacity hint with a sparse {@code setLength} (a 1 GiB {@code segment.bytes} costs
@@ -46,8 +51,8 @@ import java.util.List;
  * races a truncation's watermark or an unmap. Appends never take the lock.
  * {@link #read}, {@link #view}, {@link #transferTo} and {@link #size} from any thread,
  * for ranges the engine has published, concurrently with appends further on. Publication is safe because the
- * writer installs a grown mapping (volatile {@code mapping}) and copies the bytes before it advances the volatile
- * {@code size}, and the engine publishes a range only after the append returned; a reader that saw the range
+ * writer installs a grown mapping (volatile {@code mapping}) and copies (or writes) the bytes before it advances the
+ * volatile {@code size}, and the engine publishes a range only after the append returned; a reader that saw the range
  * therefore sees a mapping that covers it, and the bytes in it. The engine calls {@link #close()} only when no
  * reader can touch the segment any more; after close every method throws {@link IllegalStateException} instead of
  * touching unmapped memory, and views handed out earlier must no longer be used.
@@ -56,8 +61,10 @@ final class MappedSegmentData implements SegmentData {
     /** Smallest growth step past the capacity hint: keeps tiny hints from remapping on every append. */
     private static final int MIN_GROWTH = 64 * 1024;
     private static final int PAGE = 4096;
+    private static final System.Logger LOG = System.getLogger(MappedSegmentData.class.getName());
 
     private final String fileName;
+    private final Path path;
     private final Path directory;
     private final RandomAccessFile file;
     private final FileChannel channel;
@@ -66,6 +73,17 @@ final class MappedSegmentData implements SegmentData {
     private final List<MappedByteBuffer> mappings = new ArrayList<>(4);
     /** Drops written pages from the mappings to keep the process's resident set bounded (see its javadoc). */
     private final ResidentPages resident;
+    /** Appends of at least this many bytes go through {@link #writeChannel}; {@link Long#MAX_VALUE}: none. */
+    private final long writeThreshold;
+    /**
+     * Writer only. The channel large appends are written with, opened at the first one; its own file descriptor, so
+     * that a writer interrupted inside {@code write} (which closes the channel it was in) leaves {@link #channel},
+     * and with it reads, {@code transferTo} and {@code flush}, open. Null before the first large append, and for
+     * good once it was lost ({@link #writeChannelLost}).
+     */
+    private FileChannel writeChannel;
+    /** Writer only. An interrupt closed {@link #writeChannel}, or it did not open: the mapping takes every append. */
+    private boolean writeChannelLost;
 
     private volatile MappedByteBuffer mapping;
     private volatile int size;
@@ -85,8 +103,11 @@ final class MappedSegmentData implements SegmentData {
     private boolean directoryUnsynced;
 
     private MappedSegmentData(final Path path, final RandomAccessFile file, final int capacityHint,
-                              final boolean created, final ResidentBudget residency) throws IOException {
+                              final boolean created, final ResidentBudget residency, final long writeThreshold)
+            throws IOException {
         this.fileName = path.toString();
+        this.path = path;
+        this.writeThreshold = writeThreshold;
         this.directory = path.toAbsolutePath().getParent();
         this.file = file;
         this.channel = file.getChannel();
@@ -107,7 +128,8 @@ final class MappedSegmentData implements SegmentData {
     }
 
     /** Creates {@code path} (which must not exist), preallocated to {@code capacityHint} bytes. */
-    static MappedSegmentData create(final Path path, final int capacityHint, final ResidentBudget residency) {
+    static MappedSegmentData create(final Path path, final int capacityHint, final ResidentBudget residency,
+                                    final long writeThreshold) {
         try {
             Files.createFile(path);
         } catch (FileAlreadyExistsException e) {
@@ -115,23 +137,24 @@ final class MappedSegmentData implements SegmentData {
         } catch (IOException e) {
             throw new StorageException(path.toString(), "cannot create segment file", e);
         }
-        return openFile(path, capacityHint, true, residency);
+        return openFile(path, capacityHint, true, residency, writeThreshold);
     }
 
     /** Opens the existing {@code path}; {@link #size()} is its length. */
-    static MappedSegmentData open(final Path path, final int capacityHint, final ResidentBudget residency) {
+    static MappedSegmentData open(final Path path, final int capacityHint, final ResidentBudget residency,
+                                  final long writeThreshold) {
         if (!Files.isRegularFile(path)) {
             throw new StorageException(path.toString(), "no such segment");
         }
-        return openFile(path, capacityHint, false, residency);
+        return openFile(path, capacityHint, false, residency, writeThreshold);
     }
 
     private static MappedSegmentData openFile(final Path path, final int capacityHint, final boolean created,
-                                              final ResidentBudget residency) {
+                                              final ResidentBudget residency, final long writeThreshold) {
         RandomAccessFile file = null;
         try {
             file = new RandomAccessFile(path.toFile(), "rw");
-            return new MappedSegmentData(path, file, capacityHint, created, residency);
+            return new MappedSegmentData(path, file, capacityHint, created, residency, writeThreshold);
         } catch (IOException | RuntimeException e) {
             if (file != null) {
                 try {
@@ -166,10 +189,56 @@ final class MappedSegmentData implements SegmentData {
                     + " would pass the 2 GiB limit of a segment");
         }
         final MappedByteBuffer target = writableUpTo((int) end);
-        target.put(at, src, src.position(), length);
+        if (length < writeThreshold || !written(src, at)) {
+            target.put(at, src, src.position(), length);
+        }
         src.position(src.limit());
         size = (int) end;
         resident.written((int) end);
+    }
+
+    /**
+     * Writes {@code src} (position to limit) at {@code at} with positional {@code write(2)}s into the page cache,
+     * which the mappings share, so mapped readers see the bytes once it returns; the caller publishes them after.
+     * Unlike a copy through the mapping it takes no write fault, and the kernel does not zero a fresh page-cache page
+     * that the write fills whole (with the copy it zeroes every fresh page first: half the writer's time at
+     * 1 × 16 KiB). {@code src}'s position is left where it was. Returns false, having written nothing the caller can
+     * rely on, when the write channel is lost (an interrupt closed it, now or before, or it cannot be opened): the
+     * caller copies the whole range through the mapping instead, as an append did before this path existed (the
+     * mapping ignores interrupts), and the interrupt status stays set.
+     */
+    private boolean written(final ByteBuffer src, final int at) {
+        if (writeChannelLost) {
+            return false;
+        }
+        if (writeChannel == null) {
+            try {
+                writeChannel = FileChannel.open(path, StandardOpenOption.WRITE);
+            } catch (IOException e) {
+                // The mapping still takes the bytes (it needs no new file descriptor): slower, not broken.
+                LOG.log(System.Logger.Level.WARNING, "mmap backend: cannot open " + fileName + " for write(2) ("
+                        + e + "); its appends are copied through the mapping");
+                writeChannelLost = true;
+                return false;
+            }
+        }
+        final int from = src.position();
+        final int length = src.remaining();
+        int done = 0;
+        try {
+            while (done < length) {
+                done += writeChannel.write(src, (long) at + done);
+            }
+            return true;
+        } catch (ClosedChannelException e) { // ClosedByInterruptException, or an earlier interrupt's close
+            writeChannelLost = true;
+            return false;
+        } catch (IOException e) {
+            throw new StorageException(fileName, "cannot write " + length + " bytes at position " + at
+                    + " (" + done + " written)", e);
+        } finally {
+            src.position(from);
+        }
     }
 
     /** The mapping to write {@code [size, end)} into, after growing it and the file as needed. */
@@ -343,6 +412,9 @@ final class MappedSegmentData implements SegmentData {
             }
             mappings.clear();
             try {
+                if (writeChannel != null) {
+                    writeChannel.close();
+                }
                 file.close();
             } catch (IOException e) {
                 throw new StorageException(fileName, "cannot close", e);

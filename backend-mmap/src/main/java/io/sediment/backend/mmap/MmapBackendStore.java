@@ -35,14 +35,16 @@ final class MmapBackendStore implements BackendStore {
     private final Path dir;
     /** The store's resident window, shared by every segment of every partition in it. */
     private final ResidentBudget residency;
+    private final long writeThreshold;
     private volatile boolean closed;
 
-    private MmapBackendStore(final Path dir, final ResidencyPolicy residency) {
+    private MmapBackendStore(final Path dir, final ResidencyPolicy residency, final long writeThreshold) {
         this.dir = dir;
         this.residency = new ResidentBudget(residency);
+        this.writeThreshold = writeThreshold;
     }
 
-    static MmapBackendStore open(final Path directory, final ResidencyPolicy residency) {
+    static MmapBackendStore open(final Path directory, final ResidencyPolicy residency, final long writeThreshold) {
         final Path dir = directory.toAbsolutePath().normalize();
         try {
             Files.createDirectories(dir);
@@ -52,7 +54,7 @@ final class MmapBackendStore implements BackendStore {
         if (!Files.isDirectory(dir) || !Files.isWritable(dir)) {
             throw new StorageException(dir.toString(), "not a writable directory");
         }
-        final MmapBackendStore store = new MmapBackendStore(dir, residency);
+        final MmapBackendStore store = new MmapBackendStore(dir, residency, writeThreshold);
         store.finishDeletions();
         return store;
     }
@@ -96,7 +98,7 @@ final class MmapBackendStore implements BackendStore {
             throw new StorageException(partitionDir.toString(), "cannot create partition directory", e);
         }
         Directories.fsync(dir);
-        return new MmapPartitionStore(name, partitionDir, residency);
+        return new MmapPartitionStore(name, partitionDir, residency, writeThreshold);
     }
 
     @Override
@@ -106,7 +108,7 @@ final class MmapBackendStore implements BackendStore {
         if (!Files.isDirectory(partitionDir)) {
             throw new StorageException(partitionDir.toString(), "no such partition");
         }
-        return new MmapPartitionStore(name, partitionDir, residency);
+        return new MmapPartitionStore(name, partitionDir, residency, writeThreshold);
     }
 
     @Override

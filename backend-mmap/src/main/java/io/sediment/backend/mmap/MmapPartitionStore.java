@@ -31,12 +31,14 @@ final class MmapPartitionStore implements PartitionStore {
     private final String name;
     private final Path dir;
     private final ResidentBudget residency;
+    private final long writeThreshold;
     private volatile boolean closed;
 
-    MmapPartitionStore(final String name, final Path dir, final ResidentBudget residency) {
+    MmapPartitionStore(final String name, final Path dir, final ResidentBudget residency, final long writeThreshold) {
         this.name = name;
         this.dir = dir;
         this.residency = residency;
+        this.writeThreshold = writeThreshold;
     }
 
     @Override
@@ -75,13 +77,13 @@ final class MmapPartitionStore implements PartitionStore {
     @Override
     public SegmentFiles createSegment(final long id, final SegmentSpec spec) {
         ensureOpen();
-        return MmapSegmentFiles.create(dir, id, spec, residency);
+        return MmapSegmentFiles.create(dir, id, spec, residency, writeThreshold);
     }
 
     @Override
     public SegmentFiles openSegment(final long id, final SegmentSpec spec) {
         ensureOpen();
-        return MmapSegmentFiles.open(dir, id, spec, residency);
+        return MmapSegmentFiles.open(dir, id, spec, residency, writeThreshold);
     }
 
     @Override

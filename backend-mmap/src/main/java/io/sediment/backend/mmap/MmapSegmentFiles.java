@@ -30,17 +30,17 @@ final class MmapSegmentFiles implements SegmentFiles {
 
     /** Creates the segment's files; the {@code .log} must not exist, stray index files are emptied. */
     static MmapSegmentFiles create(final Path dir, final long id, final SegmentSpec spec,
-                                   final ResidentBudget residency) {
+                                   final ResidentBudget residency, final long writeThreshold) {
         final MappedSegmentData data = MappedSegmentData.create(SegmentFileNames.file(dir, id, SegmentFileNames.LOG),
-                spec.dataCapacity(), residency);
+                spec.dataCapacity(), residency, writeThreshold);
         return withIndexes(dir, id, spec, data, true);
     }
 
     /** Opens an existing segment; missing index files are created empty. */
     static MmapSegmentFiles open(final Path dir, final long id, final SegmentSpec spec,
-                                 final ResidentBudget residency) {
+                                 final ResidentBudget residency, final long writeThreshold) {
         final MappedSegmentData data = MappedSegmentData.open(SegmentFileNames.file(dir, id, SegmentFileNames.LOG),
-                spec.dataCapacity(), residency);
+                spec.dataCapacity(), residency, writeThreshold);
         return withIndexes(dir, id, spec, data, false);
     }
 

@@ -16,9 +16,10 @@ import java.nio.file.Path;
  * </pre>
  *
  * so Kafka's {@code DumpLogSegments} reads a trimmed {@code .log}, and anyone who knows a Kafka data directory
- * finds their way. Appends are copies into a shared mapping (close to memcpy speed); reads hand out slices of the
- * mapping, and {@code transferTo} uses {@code sendfile}. Runs on a plain {@code java}: mappings are released on
- * close through {@code sun.misc.Unsafe#invokeCleaner}, which needs no JVM flags.
+ * finds their way. Appends are copies into a shared mapping (close to memcpy speed), or, from the write threshold
+ * ({@value #WRITE_THRESHOLD_PROPERTY}, 64 KiB by default) up, {@code write(2)}s into the same page cache; reads hand
+ * out slices of the mapping, and {@code transferTo} uses {@code sendfile}. Runs on a plain {@code java}: mappings are
+ * released on close through {@code sun.misc.Unsafe#invokeCleaner}, which needs no JVM flags.
  *
  * <p>Resident window: pages written or read through a mapping would count in the process's resident set until
  * the segment closes; the backend drops them (madvise, keeping the bytes in the page cache) so that the mappings of
@@ -35,8 +36,18 @@ public final class MmapStorageBackend implements StorageBackend {
     public static final String NAME = "mmap";
     /** System property read by {@link #MmapStorageBackend()}: the resident window in bytes, or {@code unbounded}. */
     public static final String RESIDENT_BYTES_PROPERTY = "sediment.mmap.resident.bytes";
+    /**
+     * System property read by {@link #MmapStorageBackend()} and {@link #MmapStorageBackend(long)}: appends of at
+     * least this many bytes are written with {@code write(2)} instead of copied through the mapping; {@code never}
+     * copies every append. Default {@value #DEFAULT_WRITE_THRESHOLD}.
+     */
+    public static final String WRITE_THRESHOLD_PROPERTY = "sediment.mmap.write.threshold";
+    static final long DEFAULT_WRITE_THRESHOLD = 64 * 1024;
+    /** The write threshold that sends no append through {@code write(2)}: every append is a copy into the mapping. */
+    static final long NEVER_WRITE = Long.MAX_VALUE;
 
     private final ResidencyPolicy residency;
+    private final long writeThreshold;
 
     /**
      * The resident window from {@value #RESIDENT_BYTES_PROPERTY}, unbounded when it is absent; found by ServiceLoader.
@@ -44,7 +55,8 @@ public final class MmapStorageBackend implements StorageBackend {
      * @throws IllegalArgumentException naming the property when its value is not a byte count or {@code unbounded}
      */
     public MmapStorageBackend() {
-        this.residency = ResidencyPolicy.parse(RESIDENT_BYTES_PROPERTY, System.getProperty(RESIDENT_BYTES_PROPERTY));
+        this(ResidencyPolicy.parse(RESIDENT_BYTES_PROPERTY, System.getProperty(RESIDENT_BYTES_PROPERTY)),
+                writeThreshold(System.getProperty(WRITE_THRESHOLD_PROPERTY)));
     }
 
     /**
@@ -53,7 +65,27 @@ public final class MmapStorageBackend implements StorageBackend {
      * segment closes).
      */
     public MmapStorageBackend(final long residentBytes) {
-        this.residency = ResidencyPolicy.of(residentBytes);
+        this(ResidencyPolicy.of(residentBytes), writeThreshold(System.getProperty(WRITE_THRESHOLD_PROPERTY)));
+    }
+
+    /** Tests: a resident window and a write threshold ({@link #NEVER_WRITE}: every append through the mapping). */
+    MmapStorageBackend(final long residentBytes, final long writeThreshold) {
+        this(ResidencyPolicy.of(residentBytes), writeThreshold);
+    }
+
+    private MmapStorageBackend(final ResidencyPolicy residency, final long writeThreshold) {
+        this.residency = residency;
+        this.writeThreshold = writeThreshold;
+    }
+
+    /**
+     * The write threshold named by {@value #WRITE_THRESHOLD_PROPERTY}'s text: bytes, or {@code never}
+     * ({@link #NEVER_WRITE}); absent: {@value #DEFAULT_WRITE_THRESHOLD}.
+     *
+     * @throws IllegalArgumentException naming the property when the text is neither
+     */
+    static long writeThreshold(final String text) {
+        return ByteSetting.parse(WRITE_THRESHOLD_PROPERTY, text, "never", NEVER_WRITE, DEFAULT_WRITE_THRESHOLD);
     }
 
     @Override
@@ -63,7 +95,7 @@ public final class MmapStorageBackend implements StorageBackend {
 
     @Override
     public BackendStore open(final Path directory) {
-        return MmapBackendStore.open(directory, residency);
+        return MmapBackendStore.open(directory, residency, writeThreshold);
     }
 
     @Override

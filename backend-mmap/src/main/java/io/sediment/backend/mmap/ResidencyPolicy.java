@@ -41,23 +41,7 @@ final class ResidencyPolicy {
      * @throws IllegalArgumentException naming the setting when the text is neither
      */
     static ResidencyPolicy parse(final String setting, final String text) {
-        if (text == null || text.isBlank()) {
-            return UNBOUNDED;
-        }
-        final String value = text.trim();
-        if (value.equals("unbounded")) {
-            return UNBOUNDED;
-        }
-        try {
-            final long bytes = Long.parseLong(value);
-            if (bytes < 0) {
-                throw new NumberFormatException("negative");
-            }
-            return of(bytes);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(setting + "=" + text
-                    + ": expected a number of bytes (0 or more) or 'unbounded'", e);
-        }
+        return of(ByteSetting.parse(setting, text, "unbounded", -1, -1));
     }
 
     boolean bounded() {

@@ -25,7 +25,7 @@ public final class HaltingWriter {
             System.out.flush();
             Runtime.getRuntime().halt(3);
         }
-        final BackendStore store = new MmapStorageBackend(0).open(dir);
+        final BackendStore store = new MmapStorageBackend(0, MmapStorageBackend.NEVER_WRITE).open(dir);
         final PartitionStore partition = store.createPartition("halt-0");
         final SegmentFiles segment = partition.createSegment(0, new SegmentSpec(bytes, 4096, 4096));
         MmapResidentPagesTest.appendPattern(segment.data(), bytes, 5);

@@ -28,7 +28,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * whole page is dropped right behind it, while reader threads walk every published frame from the start, again
  * and again: the frame header with {@code read} (the file below the writer's drop mark, the mapping above it,
  * the mark moving under them) and the payload through a {@code view} of the mapping (faulting dropped pages back
- * in, and sweeping them again), checking each CRC.
+ * in, and sweeping them again), checking each CRC. Run twice: appends copied through the mapping, and appends
+ * written with {@code write(2)} (write threshold 0).
  */
 class MmapDroppedPagesConcurrencyTest {
     /** Frame: int length, int CRC-32C of the payload, payload. */
@@ -39,8 +40,18 @@ class MmapDroppedPagesConcurrencyTest {
 
     @Test
     void readersSeeEveryFrameIntactWhileTheWriterAppendsAndDrops() throws Exception {
+        readersSeeEveryFrameIntact(MmapStorageBackend.NEVER_WRITE);
+    }
+
+    /** The same with every append written by {@code write(2)}: mapped readers see the page cache it filled. */
+    @Test
+    void readersSeeEveryFrameIntactWhileTheWriterWritesAndDrops() throws Exception {
+        readersSeeEveryFrameIntact(0);
+    }
+
+    private void readersSeeEveryFrameIntact(final long writeThreshold) throws Exception {
         assertTrue(PageDropper.awaitAvailable(60, TimeUnit.SECONDS), "madvise through jffi loads on Linux");
-        try (BackendStore store = new MmapStorageBackend(0).open(dir);
+        try (BackendStore store = new MmapStorageBackend(0, writeThreshold).open(dir);
              PartitionStore partition = store.createPartition("race-0")) {
             final SegmentFiles segment = partition.createSegment(0, new SegmentSpec(256 * 1024, 4096, 4096));
             final SegmentData data = segment.data();

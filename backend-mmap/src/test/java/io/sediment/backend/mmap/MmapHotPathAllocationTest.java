@@ -29,10 +29,7 @@ class MmapHotPathAllocationTest {
 
     @Test
     void appendAndReadAllocateNothing() {
-        final java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-        assumeTrue(threads instanceof com.sun.management.ThreadMXBean, "needs HotSpot's allocation counter");
-        final com.sun.management.ThreadMXBean counter = (com.sun.management.ThreadMXBean) threads;
-        assumeTrue(counter.isThreadAllocatedMemorySupported() && counter.isThreadAllocatedMemoryEnabled());
+        final com.sun.management.ThreadMXBean counter = allocationCounter();
         final long thread = Thread.currentThread().getId();
 
         try (BackendStore store = new MmapStorageBackend().open(dir);
@@ -61,5 +58,41 @@ class MmapHotPathAllocationTest {
             assertTrue(appended < CALLS, appended + " bytes allocated by " + CALLS + " appends");
             assertTrue(read < CALLS, read + " bytes allocated by " + CALLS + " reads");
         }
+    }
+
+    /**
+     * Appends through {@code write(2)} (threshold 0) from a heap buffer, as a produce request's batch arrives: the
+     * JDK copies it into its per-thread cached temporary direct buffer, allocating nothing after the first call.
+     */
+    @Test
+    void appendsThroughWriteAllocateNothing() {
+        final com.sun.management.ThreadMXBean counter = allocationCounter();
+        final long thread = Thread.currentThread().getId();
+        final int calls = 20_000;
+        final ByteBuffer src = ByteBuffer.allocate(1024);
+
+        try (BackendStore store = new MmapStorageBackend(-1, 0).open(dir);
+             PartitionStore partition = store.createPartition("t-0");
+             SegmentFiles segment = partition.createSegment(0, new SegmentSpec(2 * 1024 * calls, 64, 64))) {
+            final SegmentData data = segment.data();
+            for (int i = 0; i < calls; i++) { // warm up
+                data.append(src.clear());
+            }
+            final long before = counter.getThreadAllocatedBytes(thread);
+            for (int i = 0; i < calls; i++) {
+                data.append(src.clear());
+            }
+            final long appended = counter.getThreadAllocatedBytes(thread) - before;
+            assertTrue(appended < calls, appended + " bytes allocated by " + calls + " appends through write(2)");
+        }
+    }
+
+    /** HotSpot's per-thread allocation counter; the test is skipped where there is none. */
+    private static com.sun.management.ThreadMXBean allocationCounter() {
+        final java.lang.management.ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        assumeTrue(threads instanceof com.sun.management.ThreadMXBean, "needs HotSpot's allocation counter");
+        final com.sun.management.ThreadMXBean counter = (com.sun.management.ThreadMXBean) threads;
+        assumeTrue(counter.isThreadAllocatedMemorySupported() && counter.isThreadAllocatedMemoryEnabled());
+        return counter;
     }
 }

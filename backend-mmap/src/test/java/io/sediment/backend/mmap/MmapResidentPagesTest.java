@@ -52,7 +52,7 @@ class MmapResidentPagesTest {
     @Test
     void writtenPagesLeaveTheResidentSetAndReadBackUnchanged() throws IOException {
         final int window = 256 * 1024;
-        try (BackendStore store = new MmapStorageBackend(window).open(dir);
+        try (BackendStore store = new MmapStorageBackend(window, MmapStorageBackend.NEVER_WRITE).open(dir);
              PartitionStore partition = store.createPartition("window-0")) {
             final SegmentFiles segment = partition.createSegment(0, new SegmentSpec(64 * MIB, 4096, 4096));
             final Path log = dir.resolve("window-0").resolve(SegmentFileNames.stem(0) + ".log");
@@ -79,7 +79,7 @@ class MmapResidentPagesTest {
 
     @Test
     void unboundedKeepsEveryWrittenPageMapped() throws IOException {
-        try (BackendStore store = new MmapStorageBackend(-1).open(dir);
+        try (BackendStore store = new MmapStorageBackend(-1, MmapStorageBackend.NEVER_WRITE).open(dir);
              PartitionStore partition = store.createPartition("unbounded-0")) {
             final SegmentFiles segment = partition.createSegment(0, new SegmentSpec(64 * MIB, 4096, 4096));
             appendPattern(segment.data(), 16 * MIB, 2);
@@ -92,7 +92,7 @@ class MmapResidentPagesTest {
 
     @Test
     void trimDropsEveryPageOfTheSealedSegmentAndAppendsContinue() throws IOException {
-        try (BackendStore store = new MmapStorageBackend(8L * MIB).open(dir);
+        try (BackendStore store = new MmapStorageBackend(8L * MIB, MmapStorageBackend.NEVER_WRITE).open(dir);
              PartitionStore partition = store.createPartition("trim-0")) {
             final SegmentFiles segment = partition.createSegment(0, new SegmentSpec(8 * MIB, 4096, 4096));
             final Path log = dir.resolve("trim-0").resolve(SegmentFileNames.stem(0) + ".log");
@@ -115,7 +115,7 @@ class MmapResidentPagesTest {
 
     @Test
     void aDroppedGrownMappingKeepsItsBytes() throws IOException {
-        try (BackendStore store = new MmapStorageBackend(0).open(dir);
+        try (BackendStore store = new MmapStorageBackend(0, MmapStorageBackend.NEVER_WRITE).open(dir);
              PartitionStore partition = store.createPartition("grown-0")) {
             // A 64 KiB hint grows (remaps) several times; every mapping's pages are dropped.
             final SegmentFiles segment = partition.createSegment(0, new SegmentSpec(64 * 1024, 4096, 4096));

@@ -13,7 +13,7 @@ import org.openjdk.jmh.annotations.TearDown;
  */
 @State(Scope.Thread)
 public class FreshStore {
-    @Param({Peers.SEDIMENT_MMAP, Peers.SEDIMENT_LMDB, Peers.KAFKA, Peers.CHRONICLE, Peers.MEMCPY})
+    @Param({Peers.SEDIMENT_MMAP, Peers.SEDIMENT_LMDB, Peers.KAFKA, Peers.CHRONICLE, Peers.MEMCPY, Peers.PWRITE})
     public String peer;
 
     /** Kafka's {@code segment.bytes} default; also the baseline's file size. */

@@ -2,22 +2,19 @@ package io.sediment.bench.engine;
 
 import io.sediment.bench.MappedFileSink;
 import io.sediment.bench.RandomReadBenchmark;
-import io.sediment.bench.ScratchDirectory;
 
 /**
  * The physical limit: the batch bytes copied with one bulk {@code put} into fresh, sparse, memory-mapped files that
  * roll at {@code segmentBytes} ({@link MappedFileSink}), and read back by summing the mapped memory {@code maxBytes}
  * at a time. No validation, no offsets, no index: it can append and scan, nothing else.
  */
-final class MemcpyPeer implements Peer {
-    private final ScratchDirectory directory;
+final class MemcpyPeer extends BaselinePeer {
     private final MappedFileSink sink;
     private int file;
     private int position;
-    private long checksum;
 
     MemcpyPeer(final int segmentBytes) {
-        this.directory = ScratchDirectory.create("memcpy-bench-");
+        super("memcpy-bench-");
         this.sink = new MappedFileSink(directory.path(), segmentBytes);
     }
 
@@ -40,36 +37,7 @@ final class MemcpyPeer implements Peer {
     }
 
     @Override
-    public long checksum() {
-        return checksum;
-    }
-
-    @Override
-    public int locate(final long offset, final int maxBytes) {
-        throw new UnsupportedOperationException("the baseline has no offsets");
-    }
-
-    @Override
-    public long offsetForTimestamp(final long timestamp) {
-        throw new UnsupportedOperationException("the baseline has no offsets");
-    }
-
-    @Override
-    public void halt() {
-        throw new UnsupportedOperationException("the baseline has nothing to recover");
-    }
-
-    @Override
-    public long recover() {
-        throw new UnsupportedOperationException("the baseline has nothing to recover");
-    }
-
-    @Override
-    public void close() {
-        try {
-            sink.close();
-        } finally {
-            directory.close();
-        }
+    protected void release() {
+        sink.close();
     }
 }

@@ -3,8 +3,8 @@ package io.sediment.bench.engine;
 /**
  * One store under test in the engine suite, driven through the same few calls with the same data, so that a JMH
  * benchmark method is one line whatever the peer. Implementations: {@link SedimentPeer} (both backends),
- * {@link KafkaLogPeer} (Apache Kafka's log layer), {@link ChroniclePeer} (Chronicle Queue) and {@link MemcpyPeer}
- * (the physical limit: a copy into mapped files).
+ * {@link KafkaLogPeer} (Apache Kafka's log layer), {@link ChroniclePeer} (Chronicle Queue), {@link MemcpyPeer}
+ * and {@link PwritePeer} (the physical limits: a copy into mapped files, a {@code write(2)} into files).
  *
  * <p>Offsets are record offsets counted from 0, dense, in the order records were appended; every peer stores the
  * same records ({@link Workload}). A peer that cannot answer a question (the baseline has no index, Chronicle Queue

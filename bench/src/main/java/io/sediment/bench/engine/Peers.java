@@ -9,9 +9,10 @@ final class Peers {
     static final String KAFKA = "kafka";
     static final String CHRONICLE = "chronicle";
     static final String MEMCPY = "memcpy";
+    static final String PWRITE = "pwrite";
 
     /** In the order tables and charts show them. */
-    static final List<String> ALL = List.of(SEDIMENT_MMAP, SEDIMENT_LMDB, KAFKA, CHRONICLE, MEMCPY);
+    static final List<String> ALL = List.of(SEDIMENT_MMAP, SEDIMENT_LMDB, KAFKA, CHRONICLE, MEMCPY, PWRITE);
 
     private Peers() {
     }
@@ -29,6 +30,8 @@ final class Peers {
                 return new ChroniclePeer();
             case MEMCPY:
                 return new MemcpyPeer(segmentBytes);
+            case PWRITE:
+                return new PwritePeer(segmentBytes, largestBatch);
             default:
                 throw new IllegalArgumentException("unknown peer " + name + "; peers are " + ALL);
         }
