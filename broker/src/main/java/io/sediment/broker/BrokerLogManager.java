@@ -1,5 +1,6 @@
 package io.sediment.broker;
 
+import java.util.concurrent.TimeUnit;
 import java.util.logging.LogManager;
 
 /**
@@ -38,19 +39,55 @@ public final class BrokerLogManager extends LogManager {
     }
 
     /**
-     * Resets as the JDK's manager does, after {@link #resetAfter}'s hook has finished when that hook is running
-     * (the JVM is shutting down); at any other time a thread that was never started or has ended is not waited for.
+     * Resets as the JDK's manager does; while the JVM shuts down, only after {@link #resetAfter}'s hook has finished.
      */
     @Override
     public void reset() {
         final Thread hook = lastHook;
         if (hook != null && hook != Thread.currentThread()) {
-            try {
-                hook.join(WAIT_MILLIS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            awaitHook(hook, shuttingDown(), WAIT_MILLIS);
         }
         super.reset();
+    }
+
+    /**
+     * Waits, at most {@code waitMillis}, for {@code hook} to have run, when {@code shuttingDown}. The JVM starts its
+     * shutdown hooks one after the other in no fixed order, so the JDK's own hook (the one that calls {@link #reset})
+     * may get here before the broker's hook has even started: a plain {@code join} returns at once for a thread not
+     * yet started, and the broker's last lines were lost (a full verify's LaunchScriptsIT caught it). So a hook not
+     * started yet is waited for to start, then to end. When not shutting down (a {@code readConfiguration} at any
+     * other time) nothing is waited for: the hook may never start.
+     */
+    static void awaitHook(final Thread hook, final boolean shuttingDown, final long waitMillis) {
+        if (!shuttingDown) {
+            return;
+        }
+        final long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
+        try {
+            while (hook.getState() == Thread.State.NEW) {
+                if (System.nanoTime() - deadline >= 0) {
+                    return;
+                }
+                Thread.sleep(1);
+            }
+            final long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (left > 0) {
+                hook.join(left);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Whether the JVM is running its shutdown hooks: it then refuses new ones. */
+    private static boolean shuttingDown() {
+        final Thread probe = new Thread(() -> { }, "sediment-shutdown-probe");
+        try {
+            Runtime.getRuntime().addShutdownHook(probe);
+        } catch (IllegalStateException e) {
+            return true;
+        }
+        Runtime.getRuntime().removeShutdownHook(probe);
+        return false;
     }
 }
