@@ -412,10 +412,13 @@ final class MappedSegmentData implements SegmentData {
             }
             mappings.clear();
             try {
-                if (writeChannel != null) {
-                    writeChannel.close();
+                try {
+                    if (writeChannel != null) {
+                        writeChannel.close();
+                    }
+                } finally {
+                    file.close(); // even when the write channel's close failed
                 }
-                file.close();
             } catch (IOException e) {
                 throw new StorageException(fileName, "cannot close", e);
             }

@@ -1,7 +1,7 @@
 package io.sediment.backend.mmap;
 
 /**
- * How much of a segment's written data its mappings keep resident: the backend's {@code resident.bytes} setting
+ * How much written data a store's mappings keep resident: the backend's {@code resident.bytes} setting
  * ({@link MmapStorageBackend#RESIDENT_BYTES_PROPERTY}, or {@link MmapStorageBackend#MmapStorageBackend(long)}).
  *
  * <p>A window of {@code W} bytes splits into a kept tail, {@code keep = W/4} rounded down to a page (the newest
