@@ -6,7 +6,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,7 +44,6 @@ public final class ConsumerProbe {
     private static final Pattern METRIC = Pattern.compile(
             "consumer-fetch-manager-metrics:(fetch-latency-avg|fetch-latency-max|fetch-size-avg|fetch-size-max|"
                     + "fetch-total|records-per-request-avg|bytes-consumed-total)\\s*:\\{client-id=[^}]*}\\s*:\\s*([\\d.E+-]+)");
-    private static final long CLOCK_TICKS_PER_SECOND = 100;
 
     private ConsumerProbe() {
     }
@@ -139,11 +137,11 @@ public final class ConsumerProbe {
                     final Path dir = dirs.get(idx).path();
                     final Path perfFile = dir.resolve("perf-" + run + ".csv");
                     final Process perf = perfStat(b.jvm().pid(), perfFile);
-                    final long cpu0 = cpuTicks(b.jvm().pid());
+                    final long cpu0 = b.jvm().cpuMillis();
                     final String group = "probe-" + v.name() + "-" + run;
                     final Path timeFile = dir.resolve("consumer-" + run + ".time");
                     final String out = consume(configs.get(idx), b.bootstrapServers(), topic, group, records, dir, timeFile);
-                    final long cpu1 = cpuTicks(b.jvm().pid());
+                    final long cpu1 = b.jvm().cpuMillis();
                     final Map<String, Double> counters = stopPerf(perf, perfFile);
                     final PerfTool.ConsumerRun c = PerfTool.parseConsumer(out, records);
                     if (keep != null) {
@@ -151,7 +149,7 @@ public final class ConsumerProbe {
                         Files.writeString(keep.resolve(group + ".out"), out);
                     }
                     final Map<String, Double> m = metrics(out);
-                    final double brokerMs = (cpu1 - cpu0) * 1000.0 / CLOCK_TICKS_PER_SECOND;
+                    final double brokerMs = cpu1 - cpu0;
                     System.out.printf("%-10s %3d %,12.0f %8.1f %9d %9.0f %10.2f %9.0f %8.0f %10.0f %9.1f %9.1f %9.1f %8.0f %8.0f%n",
                             v.name(), run, c.fetchRecordsPerSec(), c.fetchMbPerSec(), c.fetchMs(), brokerMs, brokerMs / mb,
                             clientCpuMs(timeFile), m.getOrDefault("fetch-total", -1.0),
@@ -291,17 +289,6 @@ public final class ConsumerProbe {
             return (Double.parseDouble(f[f.length - 2]) + Double.parseDouble(f[f.length - 1])) * 1000;
         } catch (IOException | RuntimeException e) {
             return -1;
-        }
-    }
-
-    /** utime + stime of the whole process, in clock ticks (fields 14 and 15 of /proc/PID/stat). */
-    private static long cpuTicks(final long pid) {
-        try {
-            final String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            final String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return Long.parseLong(f[11]) + Long.parseLong(f[12]);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

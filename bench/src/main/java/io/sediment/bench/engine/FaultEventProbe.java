@@ -2,9 +2,9 @@ package io.sediment.bench.engine;
 
 import io.sediment.bench.MappedFileSink;
 import io.sediment.bench.ScratchDirectory;
+import org.HdrHistogram.Histogram;
 
 import java.nio.ByteBuffer;
-import java.util.Arrays;
 import java.util.Random;
 
 /**
@@ -40,13 +40,15 @@ public final class FaultEventProbe {
         final ByteBuffer source = ByteBuffer.allocate(chunk);
         new Random(20261203).nextBytes(source.array());
         final int copies = (int) ((long) megabytes * MIB / chunk);
-        final long[] nanos = new long[copies];
+        // Up to an hour, 3 significant digits; recording allocates nothing.
+        final Histogram nanos = new Histogram(3_600_000_000_000L, 3);
         System.out.printf("%d-byte copies, %d MiB per round, slow = over %d µs%n", chunk, megabytes,
                 slowNanos / 1000);
         for (int round = 0; round < rounds; round++) {
             int slow = 0;
             int onBoundary = 0;
             final StringBuilder listed = new StringBuilder();
+            nanos.reset();
             try (ScratchDirectory directory = ScratchDirectory.create("fault-probe-");
                  MappedFileSink sink = new MappedFileSink(directory.path(), megabytes * MIB)) {
                 long position = 0;
@@ -54,34 +56,33 @@ public final class FaultEventProbe {
                     final long start = System.nanoTime();
                     sink.write(source.clear());
                     final long took = System.nanoTime() - start;
-                    nanos[i] = took;
+                    nanos.recordValue(took);
                     if (took > slowNanos) {
                         slow++;
-                        // the copy [position, position + chunk) crossed into a new 1 MiB block
-                        final boolean crossed = position / MIB != (position + chunk - 1) / MIB;
+                        // the copy [position, position + chunk) crossed into a new 1 MiB block, the one of its last byte
+                        final long lastBlock = (position + chunk - 1) / MIB;
+                        final boolean crossed = position / MIB != lastBlock;
                         if (crossed) {
                             onBoundary++;
                         }
                         if (slow <= printed) {
                             listed.append(String.format("  %,10d µs at %,12d B (%s)%n", took / 1000, position,
-                                    crossed ? "crosses a 1 MiB boundary, " + ((position + chunk) / MIB % 2 == 0
+                                    crossed ? "crosses a 1 MiB boundary, " + (lastBlock % 2 == 0
                                             ? "a 2 MiB one too" : "not a 2 MiB one") : "inside a 1 MiB block"));
                         }
                     }
                     position += chunk;
                 }
             }
-            final long[] sorted = Arrays.copyOf(nanos, copies);
-            Arrays.sort(sorted);
             System.out.printf("round %d: p50 %.2f p99 %.2f p99.9 %.1f p99.99 %.1f max %.0f µs; %d slow copies, %d of "
                             + "them crossing a 1 MiB boundary (%d boundaries crossed)%n", round,
-                    at(sorted, 0.50), at(sorted, 0.99), at(sorted, 0.999), at(sorted, 0.9999),
-                    sorted[copies - 1] / 1e3, slow, onBoundary, (long) copies * chunk / MIB);
+                    micros(nanos, 50), micros(nanos, 99), micros(nanos, 99.9), micros(nanos, 99.99),
+                    nanos.getMaxValue() / 1e3, slow, onBoundary, (long) copies * chunk / MIB);
             System.out.print(listed);
         }
     }
 
-    private static double at(final long[] sorted, final double quantile) {
-        return sorted[(int) Math.min(sorted.length - 1, (long) (sorted.length * quantile))] / 1e3;
+    private static double micros(final Histogram nanos, final double percentile) {
+        return nanos.getValueAtPercentile(percentile) / 1e3;
     }
 }

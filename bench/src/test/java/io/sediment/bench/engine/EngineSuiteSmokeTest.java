@@ -5,7 +5,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
-import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.Options;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 import org.openjdk.jmh.runner.options.VerboseMode;
@@ -13,7 +13,6 @@ import org.openjdk.jmh.runner.options.VerboseMode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
@@ -34,7 +33,20 @@ class EngineSuiteSmokeTest {
     @Test
     void everyBenchmarkRunsOnEveryPeerAndTheReportHasEveryTableAndChart(@TempDir final Path out)
             throws RunnerException, IOException {
-        final Collection<RunResult> results = new ArrayList<>(new Runner(tiny(EngineSuite.INCLUDE).build()).run());
+        final Options options = new OptionsBuilder()
+                .include(EngineSuite.INCLUDE)
+                .forks(0)
+                .warmupIterations(0)
+                .measurementIterations(1)
+                .measurementTime(TimeValue.milliseconds(50))
+                .param("segmentBytes", String.valueOf(8 * 1024 * 1024))
+                .param("records", "20000")
+                .param("logBytes", String.valueOf(4 * 1024 * 1024))
+                .shouldFailOnError(true)
+                .verbosity(VerboseMode.SILENT)
+                .build();
+
+        final Collection<RunResult> results = new Runner(options).run();
 
         final Set<String> ran = new TreeSet<>();
         for (RunResult r : results) {
@@ -83,21 +95,6 @@ class EngineSuiteSmokeTest {
         for (String chart : charts) {
             assertTrue(Files.size(out.resolve(chart)) > 1000, chart + " is empty");
         }
-    }
-
-    /** Every benchmark matching {@code include} once, in this JVM, with tiny iterations and data. */
-    private static ChainedOptionsBuilder tiny(final String include) {
-        return new OptionsBuilder()
-                .include(include)
-                .forks(0)
-                .warmupIterations(0)
-                .measurementIterations(1)
-                .measurementTime(TimeValue.milliseconds(50))
-                .param("segmentBytes", String.valueOf(8 * 1024 * 1024))
-                .param("records", "20000")
-                .param("logBytes", String.valueOf(4 * 1024 * 1024))
-                .shouldFailOnError(true)
-                .verbosity(VerboseMode.SILENT);
     }
 
     @Test
