@@ -48,19 +48,22 @@ class BrokerLogManagerTest {
 
     @Test
     void whenNotShuttingDownAResetNeverWaitsForTheHook() throws Exception {
-        final Thread neverStarted = new Thread(() -> { }, "test-hook");
-        final Thread reset = new Thread(() -> BrokerLogManager.awaitHook(neverStarted, false, 30_000), "test-reset");
-        reset.start();
-        reset.join(TimeUnit.SECONDS.toMillis(10));
-        assertFalse(reset.isAlive(), "a reset outside shutdown waited for a hook that may never run");
+        assertTrue(awaitHookReturns(new Thread(() -> { }, "test-hook"), false, 30_000),
+                "a reset outside shutdown waited for a hook that may never run");
     }
 
     @Test
     void aHookThatNeverStartsHoldsTheResetOnlyUntilTheWaitEnds() throws Exception {
-        final Thread neverStarted = new Thread(() -> { }, "test-hook");
-        final Thread reset = new Thread(() -> BrokerLogManager.awaitHook(neverStarted, true, 300), "test-reset");
+        assertTrue(awaitHookReturns(new Thread(() -> { }, "test-hook"), true, 300),
+                "the wait for a hook that never starts must end");
+    }
+
+    /** Runs {@link BrokerLogManager#awaitHook} on a thread of its own: whether it returned within 10 s. */
+    private static boolean awaitHookReturns(final Thread hook, final boolean shuttingDown, final long waitMillis)
+            throws InterruptedException {
+        final Thread reset = new Thread(() -> BrokerLogManager.awaitHook(hook, shuttingDown, waitMillis), "test-reset");
         reset.start();
         reset.join(TimeUnit.SECONDS.toMillis(10));
-        assertFalse(reset.isAlive(), "the wait for a hook that never starts must end");
+        return !reset.isAlive();
     }
 }
