@@ -231,7 +231,9 @@ final class EngineReport {
                     .append(" | ").append(ratio(percentile(mmap, 99.9), percentile(other, 99.9)))
                     .append(" | ").append(ratio(percentile(mmap, 100), percentile(other, 100))).append(" | |\n");
         }
-        md.append('\n');
+        md.append("\nThe memcpy and pwrite rows are the physical limits of the two ways to write a file. Where both"
+                + " have a p99.9 above half Kafka's, \"p99.9 ≤ ½ Kafka's\" is out of reach on this machine"
+                + " (bench/README.md, \"Why p99.9 is missed\").\n\n");
     }
 
     private RunResult firstOf(final String benchmark) {
@@ -345,9 +347,19 @@ final class EngineReport {
         final double p999 = percentile(find(LATENCY, Peers.SEDIMENT_MMAP), 99.9);
         final double kafkaP999 = percentile(find(LATENCY, Peers.KAFKA), 99.9);
         if (!Double.isNaN(p999) && !Double.isNaN(kafkaP999)) {
+            final boolean met = p999 <= kafkaP999 / 2;
+            final double memcpyP999 = percentile(find(LATENCY, Peers.MEMCPY), 99.9);
+            final double pwriteP999 = percentile(find(LATENCY, Peers.PWRITE), 99.9);
+            // Either physical limit would do (mmap or pwrite), so the target is reachable unless both miss it.
+            final double bestP999 = Double.isNaN(memcpyP999) ? pwriteP999
+                    : Double.isNaN(pwriteP999) ? memcpyP999 : Math.min(memcpyP999, pwriteP999);
+            final boolean outOfReach = !met && bestP999 > kafkaP999 / 2;
             md.append("| p99.9 append ≤ ½ Kafka's | ").append(number(p999)).append(" µs vs ").append(number(kafkaP999))
-                    .append(" µs (").append(ratio(p999, kafkaP999)).append(") | ")
-                    .append(p999 <= kafkaP999 / 2 ? "met" : "**missed**").append(" |\n");
+                    .append(" µs (").append(ratio(p999, kafkaP999)).append(')')
+                    .append(outOfReach ? "; out of reach: ½ Kafka's is " + number(kafkaP999 / 2)
+                            + " µs, the baselines' p99.9 " + number(memcpyP999) + " µs (memcpy) and "
+                            + number(pwriteP999) + " µs (pwrite)" : "")
+                    .append(" | ").append(met ? "met" : "**missed**").append(" |\n");
         }
         final double rnd50 = percentile(find(RANDOM, Peers.SEDIMENT_MMAP), 50);
         final double kafkaRnd50 = percentile(find(RANDOM, Peers.KAFKA), 50);
