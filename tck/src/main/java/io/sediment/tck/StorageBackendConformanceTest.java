@@ -70,7 +70,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  *   <li>{@link IndexRegion}: capacity, storedBytes after trimTo and reopen, persistence of buffer writes; a
  *       model-based property.</li>
  *   <li>Threading: one writer appending while two readers read published ranges; a thread's interrupt affects
- *       only that thread (a {@code FileChannel} shared by readers would close for all of them).</li>
+ *       only that thread (a {@code FileChannel} shared by readers would close for all of them), and an interrupted
+ *       thread still opens, creates, writes, flushes and closes stores, partitions and segments.</li>
  * </ul>
  * A "crash" here is closing without {@code trim}/{@code trimTo}: what the contract allows after an unclean
  * shutdown (a longer {@code size()} or {@code storedBytes()}, never lost flushed bytes) is what is checked.
@@ -897,6 +898,40 @@ public abstract class StorageBackendConformanceTest {
         final SegmentFiles reopened = track(partition.openSegment(0, SPEC));
         assertContent(reopened.data(), SEED, size + 50_000);
         assertEquals(42L, reopened.offsetIndex().buffer().getLong(0));
+    }
+
+    /**
+     * The writer's thread may be interrupted too, when it rolls (creates a segment) or the application opens the
+     * engine: opening a store and a partition, creating, writing, flushing, trimming, closing and reopening segments
+     * all complete on an interrupted thread, and keep its interrupt status.
+     */
+    @Test
+    void anInterruptedThreadStillOpensCreatesWritesAndClosesStoresAndSegments() throws Exception {
+        final SegmentData written = newSegment(SPEC).data();
+        append(written, SEED, 1000);
+        written.trim();
+        closeAll(); // a store with one partition on disk, to open again below
+        Thread.currentThread().interrupt();
+        try {
+            final PartitionStore partition = track(reopenStore().openPartition("t-0"));
+            final SegmentFiles first = track(partition.openSegment(0, SPEC));
+            assertContent(first.data(), SEED, 1000);
+            final SegmentFiles second = track(partition.createSegment(1, SPEC));
+            append(second.data(), SEED + 1, 40_000); // past the capacity hint
+            second.data().flush();
+            second.data().trim();
+            second.offsetIndex().buffer().putLong(0, 7L);
+            second.offsetIndex().flush(8);
+            second.offsetIndex().trimTo(8);
+            assertArrayEquals(new long[] {0, 1}, partition.segmentIds());
+            closeAll();
+            final SegmentFiles reopened = track(track(reopenStore().openPartition("t-0")).openSegment(1, SPEC));
+            assertContent(reopened.data(), SEED + 1, 40_000);
+            assertEquals(7L, reopened.offsetIndex().buffer().getLong(0));
+            assertTrue(Thread.currentThread().isInterrupted(), "the backend's calls keep the interrupt status");
+        } finally {
+            Thread.interrupted();
+        }
     }
 
     /**
