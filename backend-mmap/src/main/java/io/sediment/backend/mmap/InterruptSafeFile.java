@@ -1,7 +1,6 @@
 package io.sediment.backend.mmap;
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.ClosedChannelException;
@@ -10,6 +9,7 @@ import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 
 /**
@@ -17,9 +17,9 @@ import java.nio.file.attribute.BasicFileAttributes;
  * others.
  *
  * <p>Why: a {@link FileChannel} is an {@link java.nio.channels.InterruptibleChannel}. A thread interrupted inside
- * one of its blocking calls ({@code read}, {@code transferTo}, {@code force}, {@code map}), or entering one with its
- * interrupt status set, makes the JDK close the channel, and with it the descriptor and its
- * {@link RandomAccessFile}, for every thread. Sediment is embedded: application threads read segments directly, and
+ * one of its blocking calls ({@code read}, {@code transferTo}, {@code force}, {@code map}, {@code truncate}), or
+ * entering one with its interrupt status set, makes the JDK close the channel, and with it the descriptor, for
+ * every thread. Sediment is embedded: application threads read segments directly, and
  * applications interrupt threads (executor {@code shutdownNow}, cancelled futures; the engine's own shutdown
  * interrupts its flusher). One interrupted consumer would fail every later {@code pread}, {@code sendfile},
  * {@code fsync} and growth of the segment, for all threads, until the log was reopened. (Lucene's
@@ -28,13 +28,17 @@ import java.nio.file.attribute.BasicFileAttributes;
  * {@code sun.nio.ch} internals, which would need {@code --add-exports}), so this class repairs instead: a thread that
  * finds the channel closed while this file is not opens the same file again and installs the new descriptor; one
  * thread at a time does that, under this object's lock, and the others retry on what it installed. The JDK already
- * closed the old descriptor when it closed the channel (and {@link #reopen} closes it again, idempotently), so none
- * leaks. {@link #close()} takes the same lock and marks the file closed for good, so it wins any race with a repair.
+ * closed the old descriptor when it closed the channel, so none leaks. {@link #close()} takes the same lock and
+ * marks the file closed for good, so it wins any race with a repair.
  *
  * <p>The same file: segment files are renamed while open (retired to {@code *.deleted}), and a new segment may be
  * created under the old name meanwhile. A repair opens the live name or the retired one, whichever has the file key
  * (device and inode) taken at open, checked before and after opening: reading another segment's bytes would be far
- * worse than failing. Where the file system has no file key, the live name is trusted, then the retired one.
+ * worse than failing. Where the file system has no file key, the live name is trusted, then the retired one. A
+ * repair never creates a file (a {@code RandomAccessFile} {@code "rw"} open would, under a name the writer
+ * just renamed away, and the partition would list a bogus empty segment): so the descriptor is a bare
+ * {@link FileChannel}, and {@link #setLength} lengthens by writing the last byte rather than by
+ * {@code RandomAccessFile.setLength}.
  *
  * <p>What an interrupt does to the interrupted thread, per call:
  * <ul>
@@ -50,7 +54,9 @@ import java.nio.file.attribute.BasicFileAttributes;
  *       and the caller gets the JDK's {@link java.nio.channels.ClosedByInterruptException}, its status still set.</li>
  * </ul>
  *
- * <p>Threading: any method from any thread; {@link #close()} once, by the owner, when no other call can come.
+ * <p>Threading: {@link #read}, {@link #transferTo}, {@link #force}, {@link #length} from any thread;
+ * {@link #setLength} and {@link #map} by the file's single writer; {@link #close()} by the owner, when no other call
+ * can come.
  * Cost on the hot paths ({@link #read}, {@link #transferTo}): one volatile read and one check of the interrupt
  * status; no lock, no allocation unless an interrupt closed the channel.
  */
@@ -59,25 +65,18 @@ final class InterruptSafeFile implements AutoCloseable {
     private final Path retiredPath;
     /** The file's identity (device and inode on Unix) at open; null where the file system has none. */
     private final Object fileKey;
-    private volatile Descriptor current;
+    private volatile FileChannel current;
     /** Guarded by {@code this}. */
     private boolean closed;
     /** Guarded by {@code this}. */
     private int reopens;
 
-    private record Descriptor(RandomAccessFile file, FileChannel channel) {
-        static Descriptor open(final Path path) throws IOException {
-            final RandomAccessFile file = new RandomAccessFile(path.toFile(), "rw");
-            return new Descriptor(file, file.getChannel());
-        }
-    }
-
     /** A writer/flusher call, rare enough to allocate its lambda. */
     private interface Call<T> {
-        T on(Descriptor d) throws IOException;
+        T on(FileChannel channel) throws IOException;
     }
 
-    private InterruptSafeFile(final Path path, final Descriptor descriptor, final Object fileKey) {
+    private InterruptSafeFile(final Path path, final FileChannel descriptor, final Object fileKey) {
         this.path = path;
         this.retiredPath = path.resolveSibling(path.getFileName() + SegmentFileNames.DELETED);
         this.current = descriptor;
@@ -86,11 +85,12 @@ final class InterruptSafeFile implements AutoCloseable {
 
     /** Opens {@code path} read-write, creating it if missing. */
     static InterruptSafeFile open(final Path path) throws IOException {
-        final Descriptor d = Descriptor.open(path);
+        final FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                StandardOpenOption.CREATE);
         try {
-            return new InterruptSafeFile(path, d, fileKeyOf(path));
+            return new InterruptSafeFile(path, channel, fileKeyOf(path));
         } catch (IOException | RuntimeException e) {
-            d.file().close();
+            channel.close();
             throw e;
         }
     }
@@ -105,12 +105,12 @@ final class InterruptSafeFile implements AutoCloseable {
         boolean interrupted = false;
         try {
             while (true) {
-                final Descriptor d = current;
+                final FileChannel d = current;
                 if (Thread.interrupted()) {
                     interrupted = true;
                 }
                 try {
-                    return d.channel().read(dst, position);
+                    return d.read(dst, position);
                 } catch (ClosedChannelException e) {
                     reopen(d, e);
                     if (dst.position() != start) {
@@ -136,9 +136,9 @@ final class InterruptSafeFile implements AutoCloseable {
      */
     long transferTo(final long position, final long count, final WritableByteChannel target) throws IOException {
         while (true) {
-            final Descriptor d = current;
+            final FileChannel d = current;
             try {
-                return d.channel().transferTo(position, count, target);
+                return d.transferTo(position, count, target);
             } catch (ClosedChannelException e) {
                 reopen(d, e);
                 if (e instanceof java.nio.channels.ClosedByInterruptException) {
@@ -151,27 +151,40 @@ final class InterruptSafeFile implements AutoCloseable {
     /** {@code fsync} of data and metadata; completes even on an interrupted thread. */
     void force() throws IOException {
         uninterruptibly(d -> {
-            d.channel().force(true);
+            d.force(true);
             return null;
         });
     }
 
     /** A read-write mapping of {@code [0, length)}, lengthening the file if needed; completes even if interrupted. */
     MappedByteBuffer map(final long length) throws IOException {
-        return uninterruptibly(d -> d.channel().map(FileChannel.MapMode.READ_WRITE, 0, length));
+        return uninterruptibly(d -> d.map(FileChannel.MapMode.READ_WRITE, 0, length));
     }
 
-    /** Sets the file's length (sparse when longer); completes even on an interrupted thread. */
+    /**
+     * Sets the file's length; completes even on an interrupted thread. Shortening truncates; lengthening writes one
+     * zero byte at {@code length - 1}, leaving a hole before it (reads as zeros, takes no disk but the last block),
+     * as {@code RandomAccessFile.setLength} would leave all of it. Writer only: the bytes past the old length are
+     * nobody's yet.
+     */
     void setLength(final long length) throws IOException {
         uninterruptibly(d -> {
-            d.file().setLength(length);
+            final long current = d.size();
+            if (length < current) {
+                d.truncate(length);
+            } else if (length > current) {
+                final ByteBuffer zero = ByteBuffer.allocate(1);
+                while (zero.hasRemaining()) {
+                    d.write(zero, length - 1);
+                }
+            }
             return null;
         });
     }
 
     /** The file's length. */
     long length() throws IOException {
-        return uninterruptibly(d -> d.file().length());
+        return uninterruptibly(FileChannel::size);
     }
 
     /** Descriptors opened to replace ones an interrupt closed (tests). */
@@ -184,21 +197,20 @@ final class InterruptSafeFile implements AutoCloseable {
     public synchronized void close() throws IOException {
         if (!closed) {
             closed = true;
-            current.file().close();
+            current.close();
         }
     }
 
     /**
      * Runs {@code call} with this thread's interrupt status cleared (set again after), so it cannot close the
      * channel on entry; an interrupt arriving inside the call closes it, and the call is retried on the repaired
-     * one. {@link RandomAccessFile}'s own calls ignore interrupts but fail on a descriptor that another thread's
-     * interrupt closed: also repaired and retried.
+     * one, as is a call that failed because another thread's interrupt closed it.
      */
     private <T> T uninterruptibly(final Call<T> call) throws IOException {
         boolean interrupted = false;
         try {
             while (true) {
-                final Descriptor d = current;
+                final FileChannel d = current;
                 if (Thread.interrupted()) {
                     interrupted = true;
                 }
@@ -220,8 +232,8 @@ final class InterruptSafeFile implements AutoCloseable {
      * target's); throws {@link IllegalStateException} if this file was closed; else makes sure a new descriptor
      * replaced {@code failed} (this thread opens it unless another already did) and returns for a retry.
      */
-    private void reopen(final Descriptor failed, final IOException cause) throws IOException {
-        if (failed.channel().isOpen()) {
+    private void reopen(final FileChannel failed, final IOException cause) throws IOException {
+        if (failed.isOpen()) {
             throw cause;
         }
         synchronized (this) {
@@ -231,7 +243,6 @@ final class InterruptSafeFile implements AutoCloseable {
             if (current != failed) {
                 return;
             }
-            failed.file().close(); // closed already with its channel; the descriptor must never leak
             try {
                 current = openSameFile();
             } catch (IOException e) {
@@ -242,14 +253,24 @@ final class InterruptSafeFile implements AutoCloseable {
         }
     }
 
-    private Descriptor openSameFile() throws IOException {
+    /**
+     * Opens this file again: under its live name, else under its retired one. Renames only go live to retired (on
+     * the writer's thread, concurrently with this), so trying them in that order finds it even if it moves between
+     * the two looks; the file key before and after the open proves the descriptor is this file's.
+     */
+    private FileChannel openSameFile() throws IOException {
         for (Path candidate : new Path[] {path, retiredPath}) {
             if (fileKey == null ? Files.exists(candidate) : fileKey.equals(fileKeyOf(candidate))) {
-                final Descriptor d = Descriptor.open(candidate);
-                if (fileKey == null || fileKey.equals(fileKeyOf(candidate))) {
-                    return d; // the same inode before and after the open: renames only go live -> retired
+                final FileChannel d;
+                try {
+                    d = FileChannel.open(candidate, StandardOpenOption.READ, StandardOpenOption.WRITE); // no CREATE
+                } catch (NoSuchFileException e) {
+                    continue; // renamed since the look: the next name has it
                 }
-                d.file().close();
+                if (fileKey == null || fileKey.equals(fileKeyOf(candidate))) {
+                    return d;
+                }
+                d.close();
             }
         }
         throw new IOException(path + ": an interrupt closed the file's channel, and the file is no longer there to"

@@ -198,7 +198,8 @@ class MmapInterruptedReaderTest {
 
     /**
      * A retired segment (renamed to {@code .deleted}) is still read through open handles; when an interrupt closes
-     * its channel, the repair opens the renamed file, not a new segment created under the old name.
+     * its channel, the repair opens the renamed file, creates nothing under the old name, and does not open a new
+     * segment created there.
      */
     @Test
     void aRetiredSegmentRecoversFromAnInterruptWithItsOwnFile() throws Exception {
@@ -209,11 +210,16 @@ class MmapInterruptedReaderTest {
             old.data().trim();
             assertFalse(((MappedSegmentData) old.data()).residentPages().mapped(MIB - 1), "all reads are preads");
             partition.retireSegment(0);
+
+            interruptABlockedSend(old.data()); // only the retired name exists
+            assertEquals(1, ((MappedSegmentData) old.data()).channelRepairs());
+            MmapResidentPagesTest.checkPattern(old.data(), MIB, 7);
+            assertEquals(0, partition.segmentIds().length, "the repair created no file under the live name");
+
             final SegmentFiles replacement = partition.createSegment(0, SPEC); // same name, other bytes
             MmapResidentPagesTest.appendPattern(replacement.data(), MIB, 8);
-
             interruptABlockedSend(old.data());
-            assertEquals(1, ((MappedSegmentData) old.data()).channelRepairs());
+            assertEquals(2, ((MappedSegmentData) old.data()).channelRepairs());
             MmapResidentPagesTest.checkPattern(old.data(), MIB, 7);
             MmapWritePathTest.checkTransfer(old.data(), MIB, 7);
             MmapResidentPagesTest.checkPattern(replacement.data(), MIB, 8);
