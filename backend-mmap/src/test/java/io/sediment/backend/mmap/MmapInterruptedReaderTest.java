@@ -251,12 +251,24 @@ class MmapInterruptedReaderTest {
     }
 
     /**
-     * Gives {@code thread} time to fill the pipe (64 KiB) and block in the send (a thread in native code reads as
-     * RUNNABLE, so its state cannot tell), then checks it is still there.
+     * Waits (30 s at most) until {@code thread} sits in native code under the segment's {@code transferTo}: blocked
+     * in {@code sendfile} on the full pipe, so that an interrupt now lands inside the channel's call.
      */
     private static void awaitBlocked(final Thread thread) throws InterruptedException {
-        Thread.sleep(300);
-        assertTrue(thread.isAlive(), "the sender blocks on the full pipe");
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            final StackTraceElement[] stack = thread.getStackTrace();
+            if (stack.length > 0 && stack[0].isNativeMethod() && Stream.of(stack).anyMatch(
+                    frame -> frame.getClassName().equals(InterruptSafeFile.class.getName())
+                            && frame.getMethodName().equals("transferTo"))) {
+                Thread.sleep(20); // and still there: not a native call on the way in
+                if (thread.getStackTrace().length > 0 && thread.getStackTrace()[0].isNativeMethod()) {
+                    return;
+                }
+            }
+            Thread.sleep(5);
+        }
+        fail("the sender did not block in transferTo: " + java.util.Arrays.toString(thread.getStackTrace()));
     }
 
     /** After the interrupts: reads, sends, appends, flush, trim, close and reopen all work, no byte changed. */
