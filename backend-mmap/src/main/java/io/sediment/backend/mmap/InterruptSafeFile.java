@@ -169,10 +169,10 @@ final class InterruptSafeFile implements AutoCloseable {
      */
     void setLength(final long length) throws IOException {
         uninterruptibly(d -> {
-            final long current = d.size();
-            if (length < current) {
+            final long was = d.size();
+            if (length < was) {
                 d.truncate(length);
-            } else if (length > current) {
+            } else if (length > was) {
                 final ByteBuffer zero = ByteBuffer.allocate(1);
                 while (zero.hasRemaining()) {
                     d.write(zero, length - 1);
