@@ -14,8 +14,10 @@ import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.Pipe;
 import java.nio.file.Files;
@@ -67,7 +69,9 @@ import static org.junit.jupiter.api.Assertions.fail;
  *       sequences.</li>
  *   <li>{@link IndexRegion}: capacity, storedBytes after trimTo and reopen, persistence of buffer writes; a
  *       model-based property.</li>
- *   <li>Threading: one writer appending while two readers read published ranges.</li>
+ *   <li>Threading: one writer appending while two readers read published ranges; a thread's interrupt affects
+ *       only that thread (a {@code FileChannel} shared by readers would close for all of them), and an interrupted
+ *       thread still opens, creates, writes, flushes and closes stores, partitions and segments.</li>
  * </ul>
  * A "crash" here is closing without {@code trim}/{@code trimTo}: what the contract allows after an unclean
  * shutdown (a longer {@code size()} or {@code storedBytes()}, never lost flushed bytes) is what is checked.
@@ -826,6 +830,204 @@ public abstract class StorageBackendConformanceTest {
         }
         writing.set(false);
         assertTrue(reader.get(60, TimeUnit.SECONDS) > 0);
+    }
+
+    /**
+     * A thread's interrupt affects that thread only. Applications interrupt threads (executor {@code shutdownNow},
+     * cancelled futures), and a {@code java.nio} {@code FileChannel} closes for every user when one thread is
+     * interrupted inside it: a backend reading through a shared channel must not let one cancelled consumer fail
+     * everyone else's reads. One thread here is interrupted over and over while it reads and sends published ranges;
+     * two others do the same and must never fail or see a wrong byte. The interrupted thread's reads return exact
+     * bytes; its sends do too or stop with an {@link InterruptedIOException} or {@link ClosedByInterruptException};
+     * its interrupt status is never cleared. Afterwards an interrupted writer still appends, flushes and trims, and
+     * the segment reads, sends and survives close and reopen.
+     */
+    @Test
+    void anInterruptedReaderAffectsOnlyItself() throws Exception {
+        final PartitionStore partition = newPartition();
+        final SegmentFiles segment = partition.createSegment(0, SPEC);
+        final SegmentData data = segment.data();
+        append(data, SEED, 1024 * 1024);
+        final int size = data.size();
+        final AtomicBoolean running = new AtomicBoolean(true);
+        final List<InterruptedReader> readers = new ArrayList<>();
+        for (int r = 0; r < 3; r++) {
+            readers.add(new InterruptedReader(data, size, r, r == 0, running, tempDir.resolve("sent-" + r)));
+        }
+        readers.forEach(Thread::start);
+        final InterruptedReader victim = readers.get(0);
+        final SplittableRandom random = new SplittableRandom(6);
+        final long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
+        while (System.nanoTime() < until && readers.stream().allMatch(r -> r.failure == null)) {
+            victim.interrupt();
+            java.util.concurrent.locks.LockSupport.parkNanos(20_000 + random.nextInt(200_000));
+        }
+        running.set(false);
+        for (InterruptedReader reader : readers) {
+            reader.join(TimeUnit.SECONDS.toMillis(60));
+            assertFalse(reader.isAlive(), reader.getName() + " stopped");
+            if (reader.failure != null) {
+                throw new AssertionError(reader.getName() + " failed after " + reader.checked + " checks",
+                        reader.failure);
+            }
+            assertTrue(reader.checked > 0, reader.getName() + " checked ranges");
+        }
+
+        Thread.currentThread().interrupt(); // the writer is an application thread too
+        try {
+            append(data, SEED, 50_000);
+            data.flush();
+            data.trim();
+            segment.offsetIndex().buffer().putLong(0, 42L);
+            segment.offsetIndex().flush(8);
+            segment.offsetIndex().trimTo(8);
+            assertTrue(Thread.currentThread().isInterrupted(), "the writer's calls keep its interrupt status");
+        } finally {
+            Thread.interrupted();
+        }
+        assertContent(data, SEED, size + 50_000);
+        final Path out = tempDir.resolve("after.bin");
+        try (FileChannel target = FileChannel.open(out, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            long sent = 0;
+            while (sent < size + 50_000) {
+                sent += data.transferTo((int) sent, size + 50_000 - sent, target);
+            }
+        }
+        assertArrayEquals(Patterns.range(SEED, 0, size + 50_000), Files.readAllBytes(out));
+        segment.close();
+        final SegmentFiles reopened = track(partition.openSegment(0, SPEC));
+        assertContent(reopened.data(), SEED, size + 50_000);
+        assertEquals(42L, reopened.offsetIndex().buffer().getLong(0));
+    }
+
+    /**
+     * The writer's thread may be interrupted too, when it rolls (creates a segment) or the application opens the
+     * engine: opening a store and a partition, creating, writing, flushing, trimming, closing and reopening segments
+     * all complete on an interrupted thread, and keep its interrupt status.
+     */
+    @Test
+    void anInterruptedThreadStillOpensCreatesWritesAndClosesStoresAndSegments() throws Exception {
+        final SegmentData written = newSegment(SPEC).data();
+        append(written, SEED, 1000);
+        written.trim();
+        closeAll(); // a store with one partition on disk, to open again below
+        Thread.currentThread().interrupt();
+        try {
+            final PartitionStore partition = track(reopenStore().openPartition("t-0"));
+            final SegmentFiles first = track(partition.openSegment(0, SPEC));
+            assertContent(first.data(), SEED, 1000);
+            final SegmentFiles second = track(partition.createSegment(1, SPEC));
+            append(second.data(), SEED + 1, 40_000); // past the capacity hint
+            second.data().flush();
+            second.data().trim();
+            second.offsetIndex().buffer().putLong(0, 7L);
+            second.offsetIndex().flush(8);
+            second.offsetIndex().trimTo(8);
+            assertArrayEquals(new long[] {0, 1}, partition.segmentIds());
+            closeAll();
+            final SegmentFiles reopened = track(track(reopenStore().openPartition("t-0")).openSegment(1, SPEC));
+            assertContent(reopened.data(), SEED + 1, 40_000);
+            assertEquals(7L, reopened.offsetIndex().buffer().getLong(0));
+            assertTrue(Thread.currentThread().isInterrupted(), "the backend's calls keep the interrupt status");
+        } finally {
+            Thread.interrupted();
+        }
+    }
+
+    /**
+     * Reads random published ranges with {@code read} and sends others with {@code transferTo} into a file, checking
+     * every byte, until told to stop. See {@link #anInterruptedReaderAffectsOnlyItself()} for what the interrupted
+     * one may see.
+     */
+    private static final class InterruptedReader extends Thread {
+        private final SegmentData data;
+        private final int size;
+        private final boolean interrupted;
+        private final AtomicBoolean running;
+        private final Path sent;
+        private final SplittableRandom random;
+        volatile Throwable failure;
+        int checked;
+
+        InterruptedReader(final SegmentData data, final int size, final int reader, final boolean interrupted,
+                          final AtomicBoolean running, final Path sent) {
+            super((interrupted ? "interrupted-reader-" : "reader-") + reader);
+            this.data = data;
+            this.size = size;
+            this.interrupted = interrupted;
+            this.running = running;
+            this.sent = sent;
+            this.random = new SplittableRandom(20 + reader);
+        }
+
+        @Override
+        public void run() {
+            final ByteBuffer dst = ByteBuffer.allocateDirect(16 * 1024);
+            FileChannel target = null;
+            try {
+                while (running.get()) {
+                    final int position = random.nextInt(size);
+                    final int length = Math.min(size - position, 1 + random.nextInt(dst.capacity()));
+                    dst.clear().limit(length);
+                    if (random.nextBoolean()) {
+                        data.read(position, dst);
+                        check(dst.flip(), position);
+                    } else {
+                        if (target == null || !target.isOpen()) {
+                            target = FileChannel.open(sent, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                                    StandardOpenOption.WRITE);
+                        }
+                        if (send(target, position, length, dst)) {
+                            check(dst.flip(), position);
+                        }
+                    }
+                    Thread.interrupted(); // each interrupt is checked by the call it hit; the next starts afresh
+                }
+            } catch (Throwable t) {
+                failure = t;
+            } finally {
+                Thread.interrupted();
+                if (target != null) {
+                    try {
+                        target.close();
+                    } catch (IOException e) {
+                        failure = failure == null ? e : failure;
+                    }
+                }
+            }
+        }
+
+        /** Sends the range into {@code target} and reads it back into {@code dst}; false if an interrupt stopped it. */
+        private boolean send(final FileChannel target, final int position, final int length, final ByteBuffer dst)
+                throws IOException {
+            try {
+                target.position(0);
+                long done = 0;
+                while (done < length) {
+                    done += data.transferTo(position + (int) done, length - done, target);
+                }
+                while (dst.hasRemaining()) {
+                    if (target.read(dst, dst.position()) < 0) {
+                        throw new AssertionError("sent file ends at " + dst.position() + " of " + length);
+                    }
+                }
+                return true;
+            } catch (InterruptedIOException | ClosedByInterruptException e) {
+                if (!interrupted) {
+                    throw e;
+                }
+                assertTrue(Thread.currentThread().isInterrupted(), "an interrupted send keeps the status: " + e);
+                return false;
+            }
+        }
+
+        private void check(final ByteBuffer range, final int position) {
+            final int mismatch = Patterns.firstMismatch(range, SEED, position);
+            if (mismatch >= 0) {
+                throw new AssertionError(getName() + " read a wrong byte at " + (position + mismatch));
+            }
+            checked++;
+        }
     }
 
     // ---------------------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ package io.sediment.api.spi;
  * segment's base offset; to the backend it is just a key that orders segments).
  *
  * <p>Threading: called by the partition's single writer only, except {@link SegmentFiles} reads (see there).
+ * Calls complete on an interrupted thread and keep its interrupt status (see {@link SegmentData}).
  */
 public interface PartitionStore extends AutoCloseable {
     String name();

@@ -9,6 +9,12 @@ import java.nio.channels.WritableByteChannel;
  *
  * <p>After an unclean shutdown {@link #size()} may count bytes past the last complete write (a preallocated
  * file's zeros, a torn tail); the engine's recovery finds the valid end and calls {@link #truncateTo}.
+ *
+ * <p>Interrupts: a thread's interrupt affects only that thread (a {@code FileChannel} shared by readers closes for
+ * all of them when one is interrupted inside it; a backend must not let that reach the others). On an interrupted
+ * thread every method but {@link #transferTo} completes; {@link #transferTo} may stop with an {@link IOException}
+ * ({@link java.io.InterruptedIOException} or {@link java.nio.channels.ClosedByInterruptException}). None clears the
+ * interrupt status.
  */
 public interface SegmentData {
     /** Bytes stored: at open, what the backend found; then advanced by {@link #append}. */

@@ -89,10 +89,14 @@ final class LmdbFileCheck {
      * @throws StorageException naming {@code dataFile} and what is wrong with it
      */
     static long check(final Path dataFile) {
-        try (FileChannel channel = FileChannel.open(dataFile, StandardOpenOption.READ)) {
-            final long length = channel.size();
-            new LmdbFileCheck(dataFile, channel, length).run();
-            return length;
+        try {
+            return Uninterruptibly.run(() -> {
+                try (FileChannel channel = FileChannel.open(dataFile, StandardOpenOption.READ)) {
+                    final long length = channel.size();
+                    new LmdbFileCheck(dataFile, channel, length).run();
+                    return length;
+                }
+            });
         } catch (final IOException e) {
             throw new StorageException(dataFile.toString(), "cannot read LMDB data file: " + e, e);
         }

@@ -58,10 +58,14 @@ final class ScratchMemory {
         }
         Path file = null;
         try {
-            file = Files.createTempFile(directory, "index-", SUFFIX);
-            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-                return channel.map(FileChannel.MapMode.READ_WRITE, 0, capacity);
-            }
+            final Path scratch = Files.createTempFile(directory, "index-", SUFFIX);
+            file = scratch;
+            return Uninterruptibly.run(() -> {
+                try (FileChannel channel = FileChannel.open(scratch, StandardOpenOption.READ,
+                        StandardOpenOption.WRITE)) {
+                    return channel.map(FileChannel.MapMode.READ_WRITE, 0, capacity);
+                }
+            });
         } catch (final IOException e) {
             throw new StorageException(String.valueOf(file == null ? directory : file),
                     "cannot map " + capacity + " bytes of scratch memory for an index region: " + e, e);

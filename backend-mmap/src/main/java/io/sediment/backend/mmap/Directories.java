@@ -3,6 +3,7 @@ package io.sediment.backend.mmap;
 import io.sediment.api.StorageException;
 
 import java.io.IOException;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -27,10 +28,27 @@ final class Directories {
      * {@code Utils.flushDir} does: a new segment file whose data was fsynced can otherwise vanish in a power loss.
      */
     static void fsync(final Path dir) {
-        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-            channel.force(true);
-        } catch (IOException e) {
-            throw new StorageException(dir.toString(), "cannot fsync directory", e);
+        // Completes on an interrupted thread (the writer's or the flusher's, see InterruptSafeFile): the channel is
+        // this call's own, but an interrupt would close it before the fsync, and the entries must become durable.
+        boolean interrupted = false;
+        try {
+            while (true) {
+                if (Thread.interrupted()) {
+                    interrupted = true;
+                }
+                try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+                    channel.force(true);
+                    return;
+                } catch (ClosedByInterruptException e) {
+                    interrupted = true; // arrived inside the fsync: again, on a new channel
+                } catch (IOException e) {
+                    throw new StorageException(dir.toString(), "cannot fsync directory", e);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

@@ -4,12 +4,10 @@ import io.sediment.api.StorageException;
 import io.sediment.api.spi.IndexRegion;
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 
 /**
@@ -39,7 +37,8 @@ import java.nio.file.Path;
  */
 final class MappedIndexRegion implements IndexRegion {
     private final String fileName;
-    private final RandomAccessFile file;
+    /** Repaired when an interrupted writer or flusher closes its channel (see {@link InterruptSafeFile}). */
+    private final InterruptSafeFile file;
     private final MappedByteBuffer mapping;
     private final ByteBuffer buffer;
     private final int storedBytes;
@@ -51,7 +50,7 @@ final class MappedIndexRegion implements IndexRegion {
     /** The file's length changed since metadata was last forced. Guarded by {@link #lock}. */
     private boolean lengthChanged;
 
-    private MappedIndexRegion(final Path path, final RandomAccessFile file, final int capacity, final boolean fresh)
+    private MappedIndexRegion(final Path path, final InterruptSafeFile file, final int capacity, final boolean fresh)
             throws IOException {
         this.fileName = path.toString();
         this.file = file;
@@ -69,7 +68,7 @@ final class MappedIndexRegion implements IndexRegion {
             lengthChanged = true;
         }
         this.fileLength = regionLength;
-        this.mapping = file.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, regionLength);
+        this.mapping = file.map(regionLength);
         this.buffer = mapping.duplicate().order(ByteOrder.BIG_ENDIAN);
     }
 
@@ -79,9 +78,9 @@ final class MappedIndexRegion implements IndexRegion {
      * @param fresh the segment is being created: whatever the file held is discarded
      */
     static MappedIndexRegion open(final Path path, final int capacity, final boolean fresh) {
-        RandomAccessFile file = null;
+        InterruptSafeFile file = null;
         try {
-            file = new RandomAccessFile(path.toFile(), "rw");
+            file = InterruptSafeFile.open(path);
             return new MappedIndexRegion(path, file, capacity, fresh);
         } catch (IOException | RuntimeException e) {
             if (file != null) {
@@ -137,7 +136,7 @@ final class MappedIndexRegion implements IndexRegion {
                     mapping.force(0, end);
                 }
                 if (lengthChanged) {
-                    file.getChannel().force(true);
+                    file.force();
                     lengthChanged = false;
                 }
             } catch (IOException | UncheckedIOException e) {

@@ -4,10 +4,11 @@ import io.sediment.api.StorageException;
 import io.sediment.api.spi.SegmentData;
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
+import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
@@ -56,6 +57,13 @@ import java.util.List;
  * therefore sees a mapping that covers it, and the bytes in it. The engine calls {@link #close()} only when no
  * reader can touch the segment any more; after close every method throws {@link IllegalStateException} instead of
  * touching unmapped memory, and views handed out earlier must no longer be used.
+ *
+ * <p>Interrupts affect only the interrupted thread: the file's one shared descriptor is an {@link InterruptSafeFile},
+ * repaired when an interrupt closes it. On an interrupted thread {@link #read}, {@link #append}, {@link #flush},
+ * {@link #truncateTo} and {@link #trim} complete and leave the interrupt status set; {@link #transferTo} stops with an
+ * {@link InterruptedIOException} naming the file and position (its status still set); {@link #view} never does I/O.
+ * A repair runs on whichever thread found the channel closed, under the {@link InterruptSafeFile}'s own lock, which
+ * nothing else takes but {@link #close()}; the read path takes no lock.
  */
 final class MappedSegmentData implements SegmentData {
     /** Smallest growth step past the capacity hint: keeps tiny hints from remapping on every append. */
@@ -66,8 +74,8 @@ final class MappedSegmentData implements SegmentData {
     private final String fileName;
     private final Path path;
     private final Path directory;
-    private final RandomAccessFile file;
-    private final FileChannel channel;
+    /** The main descriptor: mappings, growth, {@code pread}, {@code sendfile}, {@code fsync}; survives interrupts. */
+    private final InterruptSafeFile file;
     private final int capacityHint;
     /** Every mapping made, released together on close; the last is {@link #mapping}. */
     private final List<MappedByteBuffer> mappings = new ArrayList<>(4);
@@ -77,8 +85,8 @@ final class MappedSegmentData implements SegmentData {
     private final long writeThreshold;
     /**
      * Writer only. The channel large appends are written with, opened at the first one; its own file descriptor, so
-     * that a writer interrupted inside {@code write} (which closes the channel it was in) leaves {@link #channel},
-     * and with it reads, {@code transferTo} and {@code flush}, open. Null before the first large append, and for
+     * that a writer interrupted inside {@code write} (which closes the channel it was in) leaves {@link #file},
+     * and with it reads, {@code transferTo} and {@code flush}, alone. Null before the first large append, and for
      * good once it was lost ({@link #writeChannelLost}).
      */
     private FileChannel writeChannel;
@@ -102,7 +110,7 @@ final class MappedSegmentData implements SegmentData {
     /** The directory entry of a new file is not durable yet. Guarded by {@link #flushLock}. */
     private boolean directoryUnsynced;
 
-    private MappedSegmentData(final Path path, final RandomAccessFile file, final int capacityHint,
+    private MappedSegmentData(final Path path, final InterruptSafeFile file, final int capacityHint,
                               final boolean created, final ResidentBudget residency, final long writeThreshold)
             throws IOException {
         this.fileName = path.toString();
@@ -110,7 +118,6 @@ final class MappedSegmentData implements SegmentData {
         this.writeThreshold = writeThreshold;
         this.directory = path.toAbsolutePath().getParent();
         this.file = file;
-        this.channel = file.getChannel();
         this.capacityHint = capacityHint;
         if (created) {
             file.setLength(capacityHint);
@@ -151,9 +158,9 @@ final class MappedSegmentData implements SegmentData {
 
     private static MappedSegmentData openFile(final Path path, final int capacityHint, final boolean created,
                                               final ResidentBudget residency, final long writeThreshold) {
-        RandomAccessFile file = null;
+        InterruptSafeFile file = null;
         try {
-            file = new RandomAccessFile(path.toFile(), "rw");
+            file = InterruptSafeFile.open(path);
             return new MappedSegmentData(path, file, capacityHint, created, residency, writeThreshold);
         } catch (IOException | RuntimeException e) {
             if (file != null) {
@@ -313,10 +320,11 @@ final class MappedSegmentData implements SegmentData {
      * headers the same way.
      */
     private void readFromFile(final int position, final ByteBuffer dst) {
+        final int length = dst.remaining();
         int done = 0;
         try {
             while (dst.hasRemaining()) {
-                final int n = channel.read(dst, (long) position + done);
+                final int n = file.read(dst, (long) position + done);
                 if (n < 0) {
                     throw new StorageException(fileName, "file ends at " + (position + done)
                             + " inside the published range, reading from position " + position);
@@ -324,8 +332,8 @@ final class MappedSegmentData implements SegmentData {
                 done += n;
             }
         } catch (IOException e) {
-            throw new StorageException(fileName, "cannot read " + (done + dst.remaining()) + " bytes at position "
-                    + position, e);
+            throw new StorageException(fileName, "cannot read " + length + " bytes at position " + position + " ("
+                    + done + " read)", e);
         }
     }
 
@@ -348,13 +356,36 @@ final class MappedSegmentData implements SegmentData {
         final long wanted = Math.min(count, end - position);
         long done = 0;
         while (done < wanted) {
-            final long sent = channel.transferTo(position + done, wanted - done, target);
+            if (Thread.currentThread().isInterrupted()) {
+                throw interruptedSend(position, wanted, done, null); // before the JDK closes the channel for nothing
+            }
+            final long sent;
+            try {
+                sent = file.transferTo(position + done, wanted - done, target);
+            } catch (ClosedByInterruptException e) {
+                throw interruptedSend(position, wanted, done, e);
+            }
             if (sent <= 0) {
                 break; // a non-blocking target is full
             }
             done += sent;
         }
         return done;
+    }
+
+    /**
+     * This thread's interrupt stopped a send (see {@link InterruptSafeFile}: other threads' sends go on). Bytes sent
+     * by the calls that returned are counted; the interrupted call may have sent some of its own before it stopped,
+     * so the target's stream is left at an unknown point, as after the JDK's own {@code ClosedByInterruptException}.
+     */
+    private InterruptedIOException interruptedSend(final int position, final long count, final long done,
+                                                   final ClosedByInterruptException cause) {
+        final InterruptedIOException e = new InterruptedIOException(fileName + ": interrupted while sending " + count
+                + " bytes from position " + position + ", " + done + " sent; the segment stays open for other"
+                + " threads");
+        e.bytesTransferred = (int) Math.min(done, Integer.MAX_VALUE);
+        e.initCause(cause);
+        return e;
     }
 
     @Override
@@ -369,7 +400,7 @@ final class MappedSegmentData implements SegmentData {
                     mapping.force(flushedTo, end - flushedTo);
                 }
                 if (changes != lengthChangesForced) {
-                    channel.force(true);
+                    file.force();
                     lengthChangesForced = changes;
                 }
             } catch (IOException | UncheckedIOException e) {
@@ -426,7 +457,7 @@ final class MappedSegmentData implements SegmentData {
     }
 
     private MappedByteBuffer map(final int length) throws IOException {
-        final MappedByteBuffer m = channel.map(FileChannel.MapMode.READ_WRITE, 0, length);
+        final MappedByteBuffer m = file.map(length);
         mappings.add(m);
         resident.mapped(m);
         return m;
@@ -450,6 +481,11 @@ final class MappedSegmentData implements SegmentData {
         if (closed) {
             throw new IllegalStateException(fileName + ": segment is closed");
         }
+    }
+
+    /** Descriptors opened to replace ones an interrupt closed (tests). */
+    int channelRepairs() {
+        return file.reopens();
     }
 
     /** The resident-page policy's state: tests read its sweep count. */

@@ -10,7 +10,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -84,6 +86,44 @@ class MmapHotPathAllocationTest {
             }
             final long appended = counter.getThreadAllocatedBytes(thread) - before;
             assertTrue(appended < calls, appended + " bytes allocated by " + calls + " appends through write(2)");
+        }
+    }
+
+    /**
+     * With window 0 every read below the tail is a {@code pread} through the segment's {@link InterruptSafeFile}, and
+     * every send a {@code sendfile} through it: neither allocates (the repair after an interrupt may; nothing
+     * interrupts here).
+     */
+    @Test
+    void readsByPreadAndSendsAllocateNothing() throws Exception {
+        ResidentSet.requireMadvise();
+        final com.sun.management.ThreadMXBean counter = allocationCounter();
+        final long thread = Thread.currentThread().getId();
+        final int calls = 20_000;
+
+        try (BackendStore store = new MmapStorageBackend(0).open(dir);
+             PartitionStore partition = store.createPartition("t-0");
+             SegmentFiles segment = partition.createSegment(0, new SegmentSpec(64 * calls, 64, 64));
+             FileChannel target = FileChannel.open(dir.resolve("sent"), StandardOpenOption.CREATE,
+                     StandardOpenOption.WRITE)) {
+            final SegmentData data = segment.data();
+            final ByteBuffer src = ByteBuffer.allocateDirect(61);
+            for (int i = 0; i < calls; i++) {
+                data.append(src.clear());
+            }
+            assertTrue(!((MappedSegmentData) data).residentPages().mapped(61 * (calls - 1000)), "reads are preads");
+            final ByteBuffer dst = ByteBuffer.allocateDirect(61);
+            for (int round = 0; round < 2; round++) { // the first round warms up
+                final long before = counter.getThreadAllocatedBytes(thread);
+                for (int i = 0; i < calls - 1000; i++) {
+                    data.read(i * 61, dst.clear());
+                    data.transferTo(i * 61, 61, target.position(0));
+                }
+                final long allocated = counter.getThreadAllocatedBytes(thread) - before;
+                if (round == 1) {
+                    assertTrue(allocated < calls, allocated + " bytes allocated by " + calls + " preads and sends");
+                }
+            }
         }
     }
 

@@ -123,7 +123,7 @@ class MmapWritePathTest {
     }
 
     /** Appends the pattern's bytes {@code [from, to)} in 16 KiB chunks. */
-    private static void appendPatternFrom(final SegmentData data, final int from, final int to, final int seed) {
+    static void appendPatternFrom(final SegmentData data, final int from, final int to, final int seed) {
         final ByteBuffer chunk = ByteBuffer.allocate(16 * 1024);
         for (int at = from; at < to; at += chunk.capacity()) {
             chunk.clear().limit(Math.min(chunk.capacity(), to - at));
@@ -137,7 +137,7 @@ class MmapWritePathTest {
     }
 
     /** {@code transferTo} (sendfile from the main channel) of all bytes into a file, compared with the pattern. */
-    private static void checkTransfer(final SegmentData data, final int bytes, final int seed) throws IOException {
+    static void checkTransfer(final SegmentData data, final int bytes, final int seed) throws IOException {
         final Path copy = Files.createTempFile("transfer", ".bin");
         try {
             try (FileChannel out = FileChannel.open(copy, StandardOpenOption.WRITE)) {
