@@ -29,6 +29,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A single-node broker speaking the Kafka wire protocol over a Sediment {@link LogEngine}.
@@ -47,6 +48,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class SedimentBroker implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SedimentBroker.class);
     static final String LOCK_FILE = ".sediment-broker.lock";
+    /**
+     * How long a SIGTERM during start-up waits for {@link #start} to return before the JVM exits without closing the
+     * engine (BrokerLogManager waits 30 s for the hook; the engine's recovery covers what was not closed).
+     */
+    static final long START_WAIT_SECONDS = 25;
     /**
      * The mmap backend's resident window (backend-mmap/README.md), read when the backend is found by name: the value
      * of {@code MmapStorageBackend.RESIDENT_BYTES_PROPERTY}, spelled out because the broker has that module at
@@ -247,18 +253,42 @@ public final class SedimentBroker implements AutoCloseable {
             return;
         }
         applyProcessDefaults();
+        // The hook is registered before start(), as Kafka registers its own: a SIGTERM while the engine opens or the
+        // listener binds (kafka-server-stop.sh right after a start, which sees the port open early) still closes
+        // what start() opened, once it has, and leaves the clean-shutdown marker. Registered after start(), such a
+        // SIGTERM found no hook: the JVM exited with the data directory unclosed, or, landing between the two
+        // calls below in their old order, BrokerLogManager waited its full 30 s for a hook that never ran.
+        final AtomicReference<SedimentBroker> started = new AtomicReference<>();
+        final CountDownLatch startReturned = new CountDownLatch(1);
+        final Thread shutdown = new Thread(() -> {
+            try {
+                if (!startReturned.await(START_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                    LOG.warn("stopping before start-up finished ({} s): the data directory is recovered at the next"
+                            + " start", START_WAIT_SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            final SedimentBroker broker = started.get();
+            if (broker != null) {
+                broker.close();
+            }
+        }, "sediment-shutdown");
+        // Registered first, then handed to the log manager: a hook given to it must be one the JVM will run.
+        Runtime.getRuntime().addShutdownHook(shutdown);
+        // Its log lines (the engine's while it closes, "stopped") are written before the JVM's logging shuts down.
+        BrokerLogManager.resetAfter(shutdown);
         final SedimentBroker broker;
         try {
             broker = start(props);
         } catch (RuntimeException e) {
             LOG.error("Sediment broker failed to start: {}", e.getMessage(), e);
+            startReturned.countDown();
             System.exit(1);
             return;
         }
-        final Thread shutdown = new Thread(broker::close, "sediment-shutdown");
-        // Its log lines (the engine's while it closes, "stopped") are written before the JVM's logging shuts down.
-        BrokerLogManager.resetAfter(shutdown);
-        Runtime.getRuntime().addShutdownHook(shutdown);
+        started.set(broker);
+        startReturned.countDown();
         broker.awaitStop();
     }
 

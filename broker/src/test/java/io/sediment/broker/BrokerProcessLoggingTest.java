@@ -35,19 +35,11 @@ class BrokerProcessLoggingTest {
     @Test
     void everyLineIsOneFormattedLineAndTheShutdownLinesAreKept() throws Exception {
         final int port = freePort();
-        final Path props = dir.resolve("server.properties");
-        Files.writeString(props, "listeners=PLAINTEXT://127.0.0.1:" + port + "\nlog.dirs=" + dir.resolve("data") + "\n");
-        final Path config = Path.of("..", "config", "logging.properties").toAbsolutePath().normalize();
-        assertTrue(Files.isRegularFile(config), config + " (the shipped logging configuration)");
         final Path log = dir.resolve("broker.log");
-        final Process broker = new ProcessBuilder(javaBin(), "-Djava.util.logging.config.file=" + config,
-                "-Djava.util.logging.manager=" + BrokerLogManager.class.getName(), "-cp", classPath(),
-                SedimentBroker.class.getName(), props.toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        final Process broker = startBroker(port, dir.resolve("data"), log);
         try {
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            // main registers its shutdown hook after start() has logged and before it waits in awaitStop: a
-            // SIGTERM any earlier would stop a JVM with no hook to run.
+            // Up and serving, with main in awaitStop: this case is the ordinary stop of a running broker.
             while (!listening(port) || !mainAwaitsStop(broker.pid())) {
                 assertTrue(broker.isAlive() && System.nanoTime() < deadline, () -> "no broker: " + read(log));
                 Thread.sleep(20);
@@ -68,6 +60,51 @@ class BrokerProcessLoggingTest {
         assertTrue(lines.get(lines.size() - 1).endsWith(" [io.sediment.broker.SedimentBroker] INFO Sediment broker 0 stopped"),
                 () -> "the shutdown hook's last line is missing:\n" + lines);
         assertEquals(128 + 15, broker.exitValue(), "exit status after SIGTERM");
+    }
+
+    /**
+     * kafka-server-stop.sh right after a start: the SIGTERM comes while start() is still running (the engine has
+     * opened, the listener is not up yet). main registers its shutdown hook before start(), and the hook waits for
+     * start() to return, so the broker still closes cleanly: "stopped" is its last line and the data directory has
+     * the clean-shutdown marker. (With the hook registered after start(), such a SIGTERM found no hook and the JVM
+     * exited with the engine unclosed.) Three rounds, since where in start() the signal lands varies.
+     */
+    @Test
+    void aSigtermWhileStartingStillStopsTheBrokerCleanly() throws Exception {
+        for (int round = 0; round < 3; round++) {
+            final Path data = dir.resolve("data-" + round);
+            final Path log = dir.resolve("broker-" + round + ".log");
+            final Process broker = startBroker(freePort(), data, log);
+            try {
+                final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (!read(log).contains(" [io.sediment.log.SegmentLogEngine] INFO opened ")) {
+                    assertTrue(broker.isAlive() && System.nanoTime() < deadline, () -> "no engine line: " + read(log));
+                    Thread.sleep(1);
+                }
+                broker.destroy(); // SIGTERM
+                assertTrue(broker.waitFor(60, TimeUnit.SECONDS), "the broker did not stop");
+            } finally {
+                broker.destroyForcibly();
+            }
+            final List<String> lines = read(log).lines().toList();
+            assertTrue(lines.get(lines.size() - 1).endsWith(" [io.sediment.broker.SedimentBroker] INFO Sediment broker 0 stopped"),
+                    "round " + round + ": the broker did not close:\n" + lines);
+            assertTrue(Files.exists(data.resolve(".kafka_cleanshutdown")),
+                    "round " + round + ": no clean-shutdown marker after\n" + lines);
+            assertEquals(128 + 15, broker.exitValue(), "exit status after SIGTERM");
+        }
+    }
+
+    /** The broker's main in a child JVM with the shipped logging configuration, output (stdout and stderr) to log. */
+    private static Process startBroker(final int port, final Path data, final Path log) throws IOException {
+        final Path props = log.resolveSibling(log.getFileName() + ".properties");
+        Files.writeString(props, "listeners=PLAINTEXT://127.0.0.1:" + port + "\nlog.dirs=" + data + "\n");
+        final Path config = Path.of("..", "config", "logging.properties").toAbsolutePath().normalize();
+        assertTrue(Files.isRegularFile(config), config + " (the shipped logging configuration)");
+        return new ProcessBuilder(javaBin(), "-Djava.util.logging.config.file=" + config,
+                "-Djava.util.logging.manager=" + BrokerLogManager.class.getName(), "-cp", classPath(),
+                SedimentBroker.class.getName(), props.toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
     /** Whether the JVM's thread dump (jcmd) shows its main thread in {@link SedimentBroker#awaitStop}. */

@@ -79,8 +79,7 @@ class LaunchScriptsIT {
             assertTrue(lag.out.lines().anyMatch(l -> l.matches("billing\\s+orders\\s+\\d\\s+2\\s+2\\s+0\\s.*")),
                     lag.toString());
         } finally {
-            final Result stopped = run("", "bin/kafka-server-stop.sh");
-            assertEquals(0, stopped.status, stopped.toString());
+            stopBroker(Map.of(), dir.resolve("logs"));
         }
         assertTrue(Files.exists(data.resolve(".kafka_cleanshutdown")), "a clean stop leaves the marker");
         final String log = Files.readString(dir.resolve("logs/server.log"), StandardCharsets.UTF_8);
@@ -172,13 +171,37 @@ class LaunchScriptsIT {
         try {
             awaitListening(port);
         } finally {
-            final Result stopped = run("", env, "bin/kafka-server-stop.sh");
-            assertEquals(0, stopped.status, stopped.toString());
+            stopBroker(env, logs);
         }
         final String log = Files.readString(logs.resolve("server.log"), StandardCharsets.UTF_8);
         assertTrue(log.contains("io.sediment.broker.SedimentBroker source: "), "no class-loading log:\n" + log);
         return new Start(started.err,
                 log.contains("io.sediment.broker.SedimentBroker source: shared objects file (top)"), log);
+    }
+
+    /**
+     * Stops the broker started with {@code env} (its pid file and server.log in {@code logs}). If the stop script
+     * fails, the failure carries what explains it: the broker's threads (jcmd) and the end of its log; then the
+     * broker is killed, so a failed test leaves no process behind.
+     */
+    private void stopBroker(final Map<String, String> env, final Path logs) throws Exception {
+        final Path pidFile = logs.resolve("sediment-broker.pid");
+        final String pid = Files.exists(pidFile) ? Files.readString(pidFile, StandardCharsets.UTF_8).strip() : "";
+        final Result stopped = run("", env, "bin/kafka-server-stop.sh");
+        if (stopped.status == 0 || pid.isEmpty()) {
+            assertEquals(0, stopped.status, stopped.toString());
+            return;
+        }
+        final Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                pid, "Thread.print").redirectErrorStream(true).start();
+        final String threads = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        jcmd.waitFor(STEP_TIMEOUT_S, TimeUnit.SECONDS);
+        final Path serverLog = logs.resolve("server.log");
+        final List<String> log = Files.exists(serverLog)
+                ? Files.readAllLines(serverLog, StandardCharsets.UTF_8) : List.of();
+        ProcessHandle.of(Long.parseLong(pid)).ifPresent(ProcessHandle::destroyForcibly);
+        fail(stopped + "\n--- broker threads\n" + threads + "\n--- server.log (last 40 lines)\n"
+                + String.join("\n", log.subList(Math.max(0, log.size() - 40), log.size())));
     }
 
     private static Path onlyArchive(final Path cds) throws IOException {
