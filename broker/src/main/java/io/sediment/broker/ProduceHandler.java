@@ -10,12 +10,9 @@ import org.apache.kafka.common.errors.UnknownTopicIdException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.InitProducerIdResponseData;
-import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.requests.InitProducerIdRequest;
-import org.apache.kafka.common.requests.ProduceRequest;
 import org.apache.kafka.common.requests.RequestHeader;
 
 import java.nio.ByteBuffer;
@@ -51,39 +48,41 @@ final class ProduceHandler implements ApiHandler {
 
     @Override
     public Map<ApiKeys, short[]> versions() {
-        return Map.of(ApiKeys.PRODUCE, new short[]{ProduceResponseWriter.MIN_VERSION, ProduceResponseWriter.MAX_VERSION},
+        return Map.of(ApiKeys.PRODUCE, new short[]{ProduceRequestReader.MIN_VERSION, ProduceRequestReader.MAX_VERSION},
                 ApiKeys.INIT_PRODUCER_ID, new short[]{0, 6});
     }
 
     @Override
     public CompletableFuture<Response> handle(final InboundRequest request) {
         return CompletableFuture.completedFuture(switch (request.header().apiKey()) {
-            case PRODUCE -> produce(request.header(), ((ProduceRequest) request.body()).data());
+            case PRODUCE -> produce(request.header(), (ProduceRequestReader) request.body());
             case INIT_PRODUCER_ID -> Response.of(initProducerId(((InitProducerIdRequest) request.body()).data()));
             default -> throw new IllegalArgumentException(request.header().apiKey().toString());
         });
     }
 
     /** Appends each partition's batches and writes its result into the response frame as it goes. */
-    private Response produce(final RequestHeader header, final ProduceRequestData req) {
-        final short version = header.apiVersion();
-        final ProduceResponseWriter response = new ProduceResponseWriter(header, req);
+    private Response produce(final RequestHeader header, final ProduceRequestReader req) {
+        final boolean byId = header.apiVersion() >= 13;
+        final ProduceResponseWriter response = new ProduceResponseWriter(header, req.topicCount(), req.partitionCount(),
+                req.topicNameBytes());
         final RecordBatch batch = new RecordBatch();
-        for (ProduceRequestData.TopicProduceData t : req.topicData()) {
-            response.topic(t);
-            final TopicCatalog.Topic topic = (version >= 13 ? catalog.topic(t.topicId()) : catalog.topic(t.name()))
+        while (req.nextTopic()) {
+            response.topic(req.topicName(), req.topicId(), req.topicPartitions());
+            final TopicCatalog.Topic topic = (byId ? catalog.topic(req.topicId()) : catalog.topic(req.topicName()))
                     .orElse(null);
-            for (ProduceRequestData.PartitionProduceData p : t.partitionData()) {
+            while (req.nextPartition()) {
+                final int index = req.partitionIndex();
                 try {
                     if (topic == null) {
-                        throw version >= 13 ? new UnknownTopicIdException("Topic id " + t.topicId() + " does not exist.")
+                        throw byId ? new UnknownTopicIdException("Topic id " + req.topicId() + " does not exist.")
                                 : new UnknownTopicOrPartitionException("This server does not host this topic-partition.");
                     }
-                    final Log log = catalog.log(topic.name(), p.index()).orElseThrow(() ->
+                    final Log log = catalog.log(topic.name(), index).orElseThrow(() ->
                             new UnknownTopicOrPartitionException("This server does not host this topic-partition."));
-                    append(log, p, batch, response);
+                    append(log, index, req.records(), batch, response);
                 } catch (RuntimeException e) {
-                    response.failed(p.index(), ErrorMapping.error(e).code(), ErrorMapping.message(e));
+                    response.failed(index, ErrorMapping.error(e).code(), ErrorMapping.message(e));
                 }
             }
         }
@@ -97,17 +96,16 @@ final class ProduceHandler implements ApiHandler {
      * Appends the partition's records, unless they are a duplicate of a recent idempotent batch, and writes the
      * partition's result into {@code response}; throws (having written nothing) when they cannot be stored.
      */
-    private void append(final Log log, final ProduceRequestData.PartitionProduceData p, final RecordBatch batch,
+    private void append(final Log log, final int index, final ByteBuffer buf, final RecordBatch batch,
                         final ProduceResponseWriter response) {
         final TopicPartition tp = log.topicPartition();
-        if (!(p.records() instanceof MemoryRecords memory)) {
+        if (buf == null) {
             throw new InvalidRecordException("produce request for " + tp, 0, "no records");
         }
-        final ByteBuffer buf = memory.buffer();
         final int start = buf.position();
         final int limit = buf.limit();
         if (limit - start < RecordBatchLayout.HEADER_SIZE) {
-            stored(log, p.index(), log.append(buf), response); // the engine names what is wrong with it
+            stored(log, index, log.append(buf), response); // the engine names what is wrong with it
             return;
         }
         batch.wrap(buf, start);
@@ -117,7 +115,7 @@ final class ProduceHandler implements ApiHandler {
         }
         final long producerId = batch.producerId();
         if (producerId < 0 || batch.baseSequence() < 0) {
-            stored(log, p.index(), log.append(buf), response);
+            stored(log, index, log.append(buf), response);
             return;
         }
         final ProducerStates.Partition state = states.partition(tp);
@@ -129,7 +127,7 @@ final class ProduceHandler implements ApiHandler {
                     batch.lastSequence());
             if (duplicate != null) {
                 // Not stored again, so nothing new for fetchers to wake for.
-                response.stored(p.index(), duplicate.firstOffset(), -1, log.logStartOffset());
+                response.stored(index, duplicate.firstOffset(), -1, log.logStartOffset());
                 return;
             }
             result = log.append(buf);
@@ -142,7 +140,7 @@ final class ProduceHandler implements ApiHandler {
                 }
             }
         }
-        stored(log, p.index(), result, response);
+        stored(log, index, result, response);
     }
 
     private void stored(final Log log, final int index, final AppendResult r, final ProduceResponseWriter response) {

@@ -1,7 +1,6 @@
 package io.sediment.broker;
 
 import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.RequestHeader;
 
@@ -50,15 +49,14 @@ import java.nio.charset.StandardCharsets;
  * per request, used by the thread that handles it.
  */
 final class ProduceResponseWriter {
-    static final short MIN_VERSION = 3;
-    static final short MAX_VERSION = 13;
     private static final short FIRST_FLEXIBLE = 9;
     private static final short FIRST_WITH_LOG_START_OFFSET = 5;
     private static final short FIRST_WITH_RECORD_ERRORS = 8;
     private static final short FIRST_WITH_TOPIC_ID = 13;
+    private static final int MAX_LENGTH_PREFIX_BYTES = 5;
     /** Index, error code, base offset, log append time, log start offset, empty record errors, null message, tags. */
     private static final int MAX_PARTITION_FIXED_BYTES = 4 + 2 + 8 + 8 + 8 + 4 + 2 + 1;
-    /** A topic's name length or id, its partition count and its tags, without the name's bytes. */
+    /** A topic's id, its partition count and its tags (its name is a string, see {@link #string}). */
     private static final int MAX_TOPIC_FIXED_BYTES = 16 + 5 + 1;
     /** Size, correlation id, header tags, topic count, throttle time, tags. */
     private static final int MAX_FRAME_FIXED_BYTES = 4 + 4 + 1 + 5 + 4 + 1;
@@ -67,42 +65,41 @@ final class ProduceResponseWriter {
     private final boolean flexible;
     private final int topics;
     private ByteBuffer out;
-    /** Capacity of {@link #out} the constructor's plan does not need: room for error messages. */
+    /** Capacity of {@link #out} that the constructor's plan leaves for strings (topic names, error messages). */
     private int unplanned;
     private int topicsStarted;
     private int partitionsLeft;
     private boolean anyError;
 
     /**
-     * Starts the response to {@code request} (a Produce request of {@code version} read with {@code header}), with
-     * room for every topic and partition it names; only error messages may make the frame grow.
+     * Starts the response to a Produce request read with {@code header}, which names {@code topics} topics and
+     * {@code partitions} partitions in all, with room for all of them and, in {@code nameBytes}, for topic names of
+     * that many bytes in UTF-8: the frame grows only for longer names or for error messages.
      */
-    ProduceResponseWriter(final RequestHeader header, final ProduceRequestData request) {
+    ProduceResponseWriter(final RequestHeader header, final int topics, final int partitions, final int nameBytes) {
         this.version = header.apiVersion();
-        if (version < MIN_VERSION || version > MAX_VERSION) {
+        if (version < ProduceRequestReader.MIN_VERSION || version > ProduceRequestReader.MAX_VERSION) {
             throw new IllegalArgumentException("Produce response version " + version + " is outside ["
-                    + MIN_VERSION + ", " + MAX_VERSION + "]");
+                    + ProduceRequestReader.MIN_VERSION + ", " + ProduceRequestReader.MAX_VERSION + "]");
         }
         this.flexible = version >= FIRST_FLEXIBLE;
-        int capacity = MAX_FRAME_FIXED_BYTES;
-        int count = 0;
-        for (ProduceRequestData.TopicProduceData t : request.topicData()) {
-            count++;
-            capacity += MAX_TOPIC_FIXED_BYTES + (version < FIRST_WITH_TOPIC_ID ? maxUtf8Bytes(t.name()) : 0)
-                    + t.partitionData().size() * MAX_PARTITION_FIXED_BYTES;
-        }
-        this.topics = count;
-        this.out = ByteBuffer.allocate(capacity);
+        this.topics = topics;
+        this.unplanned = version < FIRST_WITH_TOPIC_ID ? nameBytes + MAX_LENGTH_PREFIX_BYTES * topics : 0;
+        this.out = ByteBuffer.allocate(MAX_FRAME_FIXED_BYTES + topics * MAX_TOPIC_FIXED_BYTES
+                + partitions * MAX_PARTITION_FIXED_BYTES + unplanned);
         out.putInt(0); // the frame size, set by finish()
         out.putInt(header.correlationId());
         if (header.apiKey().responseHeaderVersion(version) >= 1) {
             out.put((byte) 0); // no tagged fields
         }
-        arrayLength(count);
+        arrayLength(topics);
     }
 
-    /** Starts the next topic, echoing how the request named it (by name up to v12, by id from v13). */
-    void topic(final ProduceRequestData.TopicProduceData t) {
+    /**
+     * Starts the next topic, named as the request named it (by name up to v12, by id from v13), with the number of
+     * partitions the request gave it.
+     */
+    void topic(final String name, final Uuid id, final int partitions) {
         if (partitionsLeft != 0 || topicsStarted == topics) {
             throw new IllegalStateException("topic " + (topicsStarted + 1) + " of " + topics + " started with "
                     + partitionsLeft + " partitions of the previous one unanswered");
@@ -112,14 +109,13 @@ final class ProduceResponseWriter {
         }
         topicsStarted++;
         if (version < FIRST_WITH_TOPIC_ID) {
-            string(t.name());
+            string(name);
         } else {
-            final Uuid id = t.topicId();
             out.putLong(id.getMostSignificantBits());
             out.putLong(id.getLeastSignificantBits());
         }
-        partitionsLeft = t.partitionData().size();
-        arrayLength(partitionsLeft);
+        partitionsLeft = partitions;
+        arrayLength(partitions);
     }
 
     /** The next partition of the current topic was stored (or was a duplicate) at these offsets. */
@@ -159,9 +155,6 @@ final class ProduceResponseWriter {
             throw new IllegalStateException("more partitions answered than topic " + topicsStarted + " has");
         }
         partitionsLeft--;
-        if (message != null && version >= FIRST_WITH_RECORD_ERRORS) {
-            reserve(maxUtf8Bytes(message));
-        }
         out.putInt(index);
         out.putShort(error);
         out.putLong(baseOffset);
@@ -190,10 +183,14 @@ final class ProduceResponseWriter {
         }
     }
 
-    /** As UTF-8, which is what {@code String.getBytes(UTF_8)} gives; ASCII (every legal topic name) without a copy. */
+    /**
+     * As UTF-8, which is what {@code String.getBytes(UTF_8)} gives; ASCII (every legal topic name) without a copy.
+     * Strings are not in the constructor's plan: each reserves its own room.
+     */
     private void string(final String s) {
         final byte[] encoded = isAscii(s) ? null : s.getBytes(StandardCharsets.UTF_8);
         final int length = encoded == null ? s.length() : encoded.length;
+        reserve(MAX_LENGTH_PREFIX_BYTES + length);
         if (flexible) {
             unsignedVarint(length + 1);
         } else {
@@ -236,12 +233,10 @@ final class ProduceResponseWriter {
         return true;
     }
 
-    /** At most 3 bytes per UTF-16 char, plus the length prefix. */
-    private static int maxUtf8Bytes(final String s) {
-        return 5 + 3 * s.length();
-    }
-
-    /** Makes room for {@code bytes} beyond those the constructor planned for (which stay reserved). */
+    /**
+     * Makes room for {@code bytes} the constructor did not plan for (strings), keeping the room it planned for what
+     * is still to come.
+     */
     private void reserve(final int bytes) {
         if (unplanned < bytes) {
             final int growth = Math.max(bytes, out.capacity());
