@@ -10,18 +10,13 @@ import org.apache.kafka.common.errors.UnknownTopicIdException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.InitProducerIdResponseData;
-import org.apache.kafka.common.message.ProduceRequestData;
-import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.record.internal.BaseRecords;
-import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.requests.InitProducerIdRequest;
-import org.apache.kafka.common.requests.ProduceRequest;
+import org.apache.kafka.common.requests.RequestHeader;
 
 import java.nio.ByteBuffer;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -53,79 +48,65 @@ final class ProduceHandler implements ApiHandler {
 
     @Override
     public Map<ApiKeys, short[]> versions() {
-        return Map.of(ApiKeys.PRODUCE, new short[]{3, 13}, ApiKeys.INIT_PRODUCER_ID, new short[]{0, 6});
+        return Map.of(ApiKeys.PRODUCE, new short[]{ProduceRequestReader.MIN_VERSION, ProduceRequestReader.MAX_VERSION},
+                ApiKeys.INIT_PRODUCER_ID, new short[]{0, 6});
     }
 
     @Override
     public CompletableFuture<Response> handle(final InboundRequest request) {
         return CompletableFuture.completedFuture(switch (request.header().apiKey()) {
-            case PRODUCE -> produce(((ProduceRequest) request.body()).data(), request.version());
+            case PRODUCE -> produce(request.header(), (ProduceRequestReader) request.body());
             case INIT_PRODUCER_ID -> Response.of(initProducerId(((InitProducerIdRequest) request.body()).data()));
             default -> throw new IllegalArgumentException(request.header().apiKey().toString());
         });
     }
 
-    private Response produce(final ProduceRequestData req, final short version) {
-        final ProduceResponseData data = new ProduceResponseData();
+    /** Appends each partition's batches and writes its result into the response frame as it goes. */
+    private Response produce(final RequestHeader header, final ProduceRequestReader req) {
+        final boolean byId = header.apiVersion() >= 13;
+        final ProduceResponseWriter response = new ProduceResponseWriter(header, req.topicCount(), req.partitionCount(),
+                req.topicNameBytes());
         final RecordBatch batch = new RecordBatch();
-        for (ProduceRequestData.TopicProduceData t : req.topicData()) {
-            final ProduceResponseData.TopicProduceResponse tr = new ProduceResponseData.TopicProduceResponse();
-            final Optional<TopicCatalog.Topic> topic;
-            if (version >= 13) {
-                tr.setTopicId(t.topicId());
-                topic = catalog.topic(t.topicId());
-            } else {
-                tr.setName(t.name());
-                topic = catalog.topic(t.name());
-            }
-            for (ProduceRequestData.PartitionProduceData p : t.partitionData()) {
-                final ProduceResponseData.PartitionProduceResponse pr = new ProduceResponseData.PartitionProduceResponse()
-                        .setIndex(p.index()).setBaseOffset(-1).setLogAppendTimeMs(-1).setLogStartOffset(-1);
+        while (req.nextTopic()) {
+            response.topic(req.topicName(), req.topicId(), req.topicPartitions());
+            final TopicCatalog.Topic topic = (byId ? catalog.topic(req.topicId()) : catalog.topic(req.topicName()))
+                    .orElse(null);
+            while (req.nextPartition()) {
+                final int index = req.partitionIndex();
                 try {
-                    if (topic.isEmpty()) {
-                        throw version >= 13 ? new UnknownTopicIdException("Topic id " + t.topicId() + " does not exist.")
+                    if (topic == null) {
+                        throw byId ? new UnknownTopicIdException("Topic id " + req.topicId() + " does not exist.")
                                 : new UnknownTopicOrPartitionException("This server does not host this topic-partition.");
                     }
-                    final Log log = catalog.log(topic.get().name(), p.index()).orElseThrow(() ->
+                    final Log log = catalog.log(topic.name(), index).orElseThrow(() ->
                             new UnknownTopicOrPartitionException("This server does not host this topic-partition."));
-                    final Appended a = append(log, p.records(), batch);
-                    pr.setBaseOffset(a.baseOffset).setLogAppendTimeMs(a.logAppendTime).setLogStartOffset(a.logStartOffset);
-                    if (!a.duplicate) {
-                        waiters.wake(log.topicPartition());
-                    }
+                    append(log, index, req.records(), batch, response);
                 } catch (RuntimeException e) {
-                    pr.setErrorCode(ErrorMapping.error(e).code()).setErrorMessage(ErrorMapping.message(e));
+                    response.failed(index, ErrorMapping.error(e).code(), ErrorMapping.message(e));
                 }
-                tr.partitionResponses().add(pr);
             }
-            data.responses().add(tr);
         }
         if (req.acks() != 0) {
-            return Response.of(data);
+            return Response.of(response.finish());
         }
-        for (ProduceResponseData.TopicProduceResponse t : data.responses()) {
-            for (ProduceResponseData.PartitionProduceResponse p : t.partitionResponses()) {
-                if (p.errorCode() != Errors.NONE.code()) {
-                    return Response.hangUp();
-                }
-            }
-        }
-        return Response.none();
+        return response.anyError() ? Response.hangUp() : Response.none();
     }
 
-    private record Appended(long baseOffset, long logAppendTime, long logStartOffset, boolean duplicate) {
-    }
-
-    private Appended append(final Log log, final BaseRecords records, final RecordBatch batch) {
+    /**
+     * Appends the partition's records, unless they are a duplicate of a recent idempotent batch, and writes the
+     * partition's result into {@code response}; throws (having written nothing) when they cannot be stored.
+     */
+    private void append(final Log log, final int index, final ByteBuffer buf, final RecordBatch batch,
+                        final ProduceResponseWriter response) {
         final TopicPartition tp = log.topicPartition();
-        if (!(records instanceof MemoryRecords memory)) {
+        if (buf == null) {
             throw new InvalidRecordException("produce request for " + tp, 0, "no records");
         }
-        final ByteBuffer buf = memory.buffer();
         final int start = buf.position();
         final int limit = buf.limit();
         if (limit - start < RecordBatchLayout.HEADER_SIZE) {
-            return stored(log.append(buf), false); // the engine names what is wrong with it
+            stored(log, index, log.append(buf), response); // the engine names what is wrong with it
+            return;
         }
         batch.wrap(buf, start);
         if (batch.isTransactional() || batch.isControlBatch()) {
@@ -134,18 +115,22 @@ final class ProduceHandler implements ApiHandler {
         }
         final long producerId = batch.producerId();
         if (producerId < 0 || batch.baseSequence() < 0) {
-            return stored(log.append(buf), false);
+            stored(log, index, log.append(buf), response);
+            return;
         }
         final ProducerStates.Partition state = states.partition(tp);
+        final AppendResult result;
         synchronized (state) {
             ProducerStates.ensureLoaded(state, log);
             final short epoch = batch.producerEpoch();
             final ProducerStates.BatchMetadata duplicate = state.check(tp, producerId, epoch, batch.baseSequence(),
                     batch.lastSequence());
             if (duplicate != null) {
-                return new Appended(duplicate.firstOffset(), -1, log.logStartOffset(), true);
+                // Not stored again, so nothing new for fetchers to wake for.
+                response.stored(index, duplicate.firstOffset(), -1, log.logStartOffset());
+                return;
             }
-            final AppendResult result = log.append(buf);
+            result = log.append(buf);
             // The engine rewrote each batch's base offset in this buffer: record what was stored, batch by batch.
             for (int pos = start; pos + RecordBatchLayout.HEADER_SIZE <= limit; pos += batch.sizeInBytes()) {
                 batch.wrap(buf, pos);
@@ -154,12 +139,13 @@ final class ProduceHandler implements ApiHandler {
                             batch.baseSequence(), batch.lastSequence(), batch.baseOffset(), batch.lastOffset()));
                 }
             }
-            return stored(result, false);
         }
+        stored(log, index, result, response);
     }
 
-    private static Appended stored(final AppendResult r, final boolean duplicate) {
-        return new Appended(r.firstOffset(), r.logAppendTime(), r.logStartOffset(), duplicate);
+    private void stored(final Log log, final int index, final AppendResult r, final ProduceResponseWriter response) {
+        waiters.wake(log.topicPartition());
+        response.stored(index, r.firstOffset(), r.logAppendTime(), r.logStartOffset());
     }
 
     private InitProducerIdResponseData initProducerId(final InitProducerIdRequestData req) {

@@ -1,6 +1,7 @@
 package io.sediment.broker;
 
 import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.network.ByteBufferSend;
 import org.apache.kafka.common.network.Send;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
@@ -19,7 +20,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
- * Between the network threads and the handlers: decodes a frame with kafka-clients' generated classes, refuses what
+ * Between the network threads and the handlers: decodes a frame with kafka-clients' generated classes (a Produce
+ * request's body with {@link ProduceRequestReader}, which reads it in place), refuses what
  * the {@link ApiRegistry} does not advertise, runs the handler on an I/O thread and turns its answer into a
  * {@link Send} for the network thread to write.
  *
@@ -33,6 +35,8 @@ import java.util.concurrent.RejectedExecutionException;
  */
 final class RequestChannel {
     private static final Logger LOG = LoggerFactory.getLogger(RequestChannel.class);
+
+    private static final Runnable NOTHING_TO_RELEASE = () -> { };
 
     private final CompletableFuture<ApiRegistry> ready;
     private final ExecutorService ioThreads;
@@ -79,7 +83,9 @@ final class RequestChannel {
             return;
         }
         try {
-            body = AbstractRequest.parseRequest(key, version, new ByteBufferAccessor(frame)).request;
+            // Produce, by far the most frequent request, is read in place rather than into kafka-clients' tree.
+            body = key == ApiKeys.PRODUCE ? ProduceRequestReader.read(frame, version)
+                    : AbstractRequest.parseRequest(key, version, new ByteBufferAccessor(frame)).request;
         } catch (RuntimeException e) {
             LOG.info("closing {}: {} v{} body does not parse: {}", connection, key, version, e.toString());
             processor.completeWithClose(connection);
@@ -108,30 +114,44 @@ final class RequestChannel {
         } catch (RuntimeException e) {
             answer = CompletableFuture.failedFuture(e);
         }
-        answer.whenComplete((response, failure) -> {
-            Response r = response;
-            if (failure != null) {
-                final Errors error = ErrorMapping.error(failure);
-                if (error == Errors.UNKNOWN_SERVER_ERROR) {
-                    LOG.error("{} from {} failed", request.header().apiKey(), connection, failure);
-                }
-                final AbstractResponse errorResponse = request.body().getErrorResponse(ErrorMapping.toApiException(failure));
-                // A request that is never answered (produce with acks=0) has no error response: hang up instead.
-                r = errorResponse == null ? Response.hangUp() : Response.of(errorResponse.data());
+        if (answer.isDone() && !answer.isCompletedExceptionally()) {
+            // Answered at once (produce, admin requests): no completion stage to allocate and run.
+            answered(processor, connection, request, answer.join(), null);
+        } else {
+            answer.whenComplete((response, failure) -> answered(processor, connection, request, response, failure));
+        }
+    }
+
+    private static void answered(final Processor processor, final Connection connection, final InboundRequest request,
+                                 final Response response, final Throwable failure) {
+        Response r = response;
+        if (failure != null) {
+            final Errors error = ErrorMapping.error(failure);
+            if (error == Errors.UNKNOWN_SERVER_ERROR) {
+                LOG.error("{} from {} failed", request.header().apiKey(), connection, failure);
             }
-            respond(processor, connection, request.header(), request.version(), r);
-        });
+            final AbstractResponse errorResponse = request.body().getErrorResponse(ErrorMapping.toApiException(failure));
+            // A request that is never answered (produce with acks=0) has no error response: hang up instead.
+            r = errorResponse == null ? Response.hangUp() : Response.of(errorResponse.data());
+        }
+        respond(processor, connection, request.header(), request.version(), r);
     }
 
     private static void respond(final Processor processor, final Connection connection, final RequestHeader header,
                                 final short version, final Response response) {
-        if (response.data() == null) {
+        // Most responses hold nothing to release: no method reference to allocate for them.
+        final Runnable release = response.resources().isEmpty() ? NOTHING_TO_RELEASE : response::release;
+        if (!response.answers()) {
             if (response.closeConnection()) {
-                response.release();
+                release.run();
                 processor.completeWithClose(connection);
             } else {
-                processor.complete(connection, null, response::release);
+                processor.complete(connection, null, release);
             }
+            return;
+        }
+        if (response.frame() != null) {
+            processor.complete(connection, new ByteBufferSend(response.frame()), release);
             return;
         }
         final Send send;
@@ -139,10 +159,10 @@ final class RequestChannel {
             send = SendBuilder.buildResponseSend(header.toResponseHeader(), response.data(), version);
         } catch (RuntimeException e) {
             LOG.error("cannot encode {} v{} response for {}", header.apiKey(), version, connection, e);
-            response.release();
+            release.run();
             processor.completeWithClose(connection);
             return;
         }
-        processor.complete(connection, send, response::release);
+        processor.complete(connection, send, release);
     }
 }
