@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -76,22 +77,48 @@ final class PerfTool {
         return run;
     }
 
-    /** The tool prints a header line of column names, then one line of values; columns are found by name. */
+    /**
+     * The tool prints a header line of column names, then one line of values; columns are found by name. Other lines
+     * (a client's log line, the timeout warning) may come between the two, as the tool's stdout and stderr share the
+     * output: the values are the first line after the header with as many fields.
+     */
     static ConsumerRun parseConsumer(final String output, final long expected) {
         final String[] lines = output.split("\\R");
         for (int i = 0; i + 1 < lines.length; i++) {
             if (lines[i].startsWith("start.time, end.time")) {
                 final String[] names = lines[i].split(",\\s*");
-                final String[] values = lines[i + 1].split(",\\s*");
+                String[] values = null;
+                for (int j = i + 1; j < lines.length && values == null; j++) {
+                    final String[] fields = lines[j].split(",\\s*");
+                    values = fields.length == names.length ? fields : null;
+                }
+                if (values == null) {
+                    throw new IllegalStateException("no ConsumerPerformance values after its header in:\n"
+                            + tail(output));
+                }
                 final Map<String, String> row = new HashMap<>();
-                for (int c = 0; c < Math.min(names.length, values.length); c++) {
+                for (int c = 0; c < names.length; c++) {
                     row.put(names[c].trim(), values[c].trim());
                 }
-                final ConsumerRun run = new ConsumerRun(Long.parseLong(row.get("data.consumed.in.nMsg")),
-                        Double.parseDouble(row.get("data.consumed.in.MB")), Double.parseDouble(row.get("nMsg.sec")),
-                        Double.parseDouble(row.get("MB.sec")), Long.parseLong(row.get("rebalance.time.ms")),
-                        Long.parseLong(row.get("fetch.time.ms")), Double.parseDouble(row.get("fetch.nMsg.sec")),
-                        Double.parseDouble(row.get("fetch.MB.sec")));
+                final Function<String, String> field = name -> {
+                    final String value = row.get(name);
+                    if (value == null) {
+                        throw new IllegalStateException("no ConsumerPerformance column " + name + " in:\n" + tail(output));
+                    }
+                    return value;
+                };
+                final ConsumerRun run;
+                try {
+                    run = new ConsumerRun(Long.parseLong(field.apply("data.consumed.in.nMsg")),
+                            Double.parseDouble(field.apply("data.consumed.in.MB")),
+                            Double.parseDouble(field.apply("nMsg.sec")), Double.parseDouble(field.apply("MB.sec")),
+                            Long.parseLong(field.apply("rebalance.time.ms")), Long.parseLong(field.apply("fetch.time.ms")),
+                            Double.parseDouble(field.apply("fetch.nMsg.sec")),
+                            Double.parseDouble(field.apply("fetch.MB.sec")));
+                } catch (NumberFormatException e) {
+                    throw new IllegalStateException("unreadable ConsumerPerformance values (" + e.getMessage()
+                            + ") in:\n" + tail(output), e);
+                }
                 if (run.records() != expected) {
                     throw new IllegalStateException("ConsumerPerformance consumed " + run.records() + " of " + expected
                             + " records:\n" + tail(output));

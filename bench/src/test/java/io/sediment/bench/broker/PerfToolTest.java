@@ -47,6 +47,26 @@ class PerfToolTest {
     }
 
     @Test
+    void consumerValuesAreFoundPastLinesPrintedBetweenHeaderAndValues() {
+        final String[] header = CONSUMER.split("\n", 2);
+        final String interleaved = header[0] + "\nWARNING: Exiting before consuming the expected number of messages: "
+                + "timeout (30000 ms) exceeded. You can use the --timeout option to increase the timeout.\n" + header[1];
+        assertEquals(PerfTool.parseConsumer(CONSUMER, 200_000), PerfTool.parseConsumer(interleaved, 200_000));
+    }
+
+    @Test
+    void consumerValuesThatDoNotParseAreAnErrorWithTheOutput() {
+        final String garbled = CONSUMER.replace("200000", "two hundred thousand");
+        final IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> PerfTool.parseConsumer(garbled, 200_000));
+        assertTrue(e.getMessage().contains("unreadable") && e.getMessage().contains("two hundred thousand"),
+                e.getMessage());
+        final IllegalStateException missing = assertThrows(IllegalStateException.class,
+                () -> PerfTool.parseConsumer(CONSUMER.split("\n", 2)[0] + "\nProcessed a total of 0 messages\n", 200_000));
+        assertTrue(missing.getMessage().contains("no ConsumerPerformance values"), missing.getMessage());
+    }
+
+    @Test
     void consumerThatTimedOutShortIsAnError() {
         final IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> PerfTool.parseConsumer(CONSUMER, 250_000));
