@@ -1,6 +1,7 @@
 package io.sediment.backend.lmdb;
 
 import io.sediment.api.StorageException;
+import io.sediment.api.spi.Uninterruptibly;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,9 +1,9 @@
 package io.sediment.backend.mmap;
 
 import io.sediment.api.StorageException;
+import io.sediment.api.spi.Uninterruptibly;
 
 import java.io.IOException;
-import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -30,25 +30,15 @@ final class Directories {
     static void fsync(final Path dir) {
         // Completes on an interrupted thread (the writer's or the flusher's, see InterruptSafeFile): the channel is
         // this call's own, but an interrupt would close it before the fsync, and the entries must become durable.
-        boolean interrupted = false;
         try {
-            while (true) {
-                if (Thread.interrupted()) {
-                    interrupted = true;
-                }
+            Uninterruptibly.run(() -> {
                 try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
                     channel.force(true);
-                    return;
-                } catch (ClosedByInterruptException e) {
-                    interrupted = true; // arrived inside the fsync: again, on a new channel
-                } catch (IOException e) {
-                    throw new StorageException(dir.toString(), "cannot fsync directory", e);
                 }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+                return null;
+            });
+        } catch (IOException e) {
+            throw new StorageException(dir.toString(), "cannot fsync directory", e);
         }
     }
 
